@@ -1,0 +1,111 @@
+"""Verbs on pipelines and dataset versions: run, verify, diff, info, trace."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from ..dataset import diff as diff_fn
+from ..dataset import info as info_fn
+from ..dataset import trace as trace_fn
+from ..dataset import verify as verify_fn
+from .common import BATCH_SIZE, OVERWRITE, PROGRESS, SEED, WORKERS, app, echo_json, fail, handle_errors, summarize_manifest
+
+
+@app.command()
+@handle_errors
+def run(
+    recipe: Path = typer.Argument(..., help="Recipe file (a Python script defining build(ctx))."),
+    out: Optional[Path] = typer.Option(None, "--out", help="Dataset directory (default: out/<recipe name>)."),
+    executor: str = typer.Option("local", "--executor", help="local or ray."),
+    workers: Optional[int] = WORKERS,
+    batch_size: int = BATCH_SIZE,
+    seed: int = SEED,
+    option: list[str] = typer.Option([], "--set", help="Recipe option KEY=VALUE (repeatable)."),
+    overwrite: bool = OVERWRITE,
+    progress: Optional[bool] = PROGRESS,
+) -> None:
+    """Run a recipe and write a versioned dataset."""
+    from ..recipe import run_recipe
+
+    opts = {}
+    for kv in option:
+        if "=" not in kv:
+            fail(f"--set expects KEY=VALUE, got {kv!r}")
+        k, v = kv.split("=", 1)
+        opts[k] = v
+    out = out or Path("out") / recipe.stem
+    m = run_recipe(recipe, out, executor=executor, seed=seed, batch_size=batch_size, workers=workers,
+                   options=opts, progress=progress, overwrite=overwrite)
+    summarize_manifest(m, out)
+
+
+@app.command()
+@handle_errors
+def verify(
+    directory: Path = typer.Argument(..., help="Dataset version directory."),
+    deep: bool = typer.Option(False, "--deep", help="Also recompute the content digest from the rows."),
+) -> None:
+    """Recompute digests; exit non-zero naming every changed, missing or extra shard."""
+    rep = verify_fn(directory, deep=deep)
+    if rep.ok:
+        typer.echo(f"ok: {directory} matches its manifest")
+        return
+    for line in rep.lines():
+        typer.echo(line, err=True)
+    raise typer.Exit(1)
+
+
+@app.command()
+@handle_errors
+def diff(a: Path = typer.Argument(..., help="Dataset A."), b: Path = typer.Argument(..., help="Dataset B."),
+         as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
+    """Rows added, removed and changed from A to B (by id), per step and language."""
+    d = diff_fn(a, b)
+    if as_json:
+        echo_json(d)
+        return
+    typer.echo(f"A: {d['a']['name']}@{d['a']['version']} ({d['a']['rows']:,} rows)")
+    typer.echo(f"B: {d['b']['name']}@{d['b']['version']} ({d['b']['rows']:,} rows)")
+    typer.echo("identical content" if d["identical"] else
+               f"added {d['added']:,}, removed {d['removed']:,}, changed {d['changed']:,}")
+    for key in ("added_by", "removed_by", "changed_by"):
+        for r in d[key]:
+            typer.echo(f"  {key.split('_')[0]:8s} {r['rows']:>8,}  step {r['step']}  language {r['language']}")
+    for s in d["steps_only_in_a"]:
+        typer.echo(f"  step only in A: {s}")
+    for s in d["steps_only_in_b"]:
+        typer.echo(f"  step only in B: {s}")
+
+
+@app.command()
+@handle_errors
+def info(directory: Path = typer.Argument(..., help="Dataset version directory."),
+         as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
+    """Summarize a dataset version."""
+    i = info_fn(directory)
+    if as_json:
+        echo_json(i)
+        return
+    typer.echo(f"{i['name']} version {i['version']} ({i['kind']}), created {i['created']}")
+    typer.echo(f"rows {i['rows']:,}, rejected {i['rejected_rows']:,}, shards {i['shards']}, seed {i['seed']}")
+    typer.echo(f"content digest {i['content_digest']}")
+    typer.echo("inputs: " + ", ".join(i["inputs"]))
+    typer.echo("steps: " + (" -> ".join(i["steps"]) or "(none)"))
+    for k, v in i["resources"].items():
+        typer.echo(f"resource {k}: {v}")
+    for lang, n in i["rows_per_language"].items():
+        typer.echo(f"  {lang}: {n:,}")
+    for a in i["accounting"]:
+        typer.echo(f"  {a['step']}: in {a['in']:,} out {a['out']:,} rejected {a['rejected']:,}")
+
+
+@app.command()
+@handle_errors
+def trace(directory: Path = typer.Argument(..., help="Dataset version directory."),
+          row_id: str = typer.Argument(..., help="Row id.")) -> None:
+    """Print a row's lineage in plain words."""
+    for line in trace_fn(directory, row_id):
+        typer.echo(line)

@@ -1,0 +1,63 @@
+"""The exception hierarchy of xdata.
+
+The library raises; only the CLI prints and exits. Every error says what was expected and
+where (file, line, field) so that a user can fix the input without reading the code.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class XdataError(Exception):
+    """Base class of every error xdata raises on purpose."""
+
+
+class InputError(XdataError):
+    """Bad input data: names the file, the 1-based line (or row) and what was expected."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        path: str | Path | None = None,
+        line: int | None = None,
+        field: str | None = None,
+    ) -> None:
+        self.path = str(path) if path is not None else None
+        self.line = line
+        self.field = field
+        self.reason = message
+        where = []
+        if self.path is not None:
+            where.append(self.path)
+        if line is not None:
+            where.append(f"line {line}")
+        if field is not None:
+            where.append(f"field {field!r}")
+        prefix = ":".join(where[:2]) + (f" ({where[2]})" if len(where) > 2 else "")
+        super().__init__(f"{prefix}: {message}" if prefix else message)
+
+
+class ConfigError(XdataError):
+    """A pipeline, step or recipe is configured wrongly (unknown parameter, bad value, ...)."""
+
+
+class PipelineError(XdataError):
+    """A pipeline cannot run as built (a step reads a column no earlier step produces, ...)."""
+
+
+class VerifyError(XdataError):
+    """A dataset directory does not match its manifest."""
+
+
+class MissingDependency(XdataError):
+    """An optional backend is not installed; names the pip extra that brings it."""
+
+    def __init__(self, package: str, extra: str, purpose: str) -> None:
+        self.package = package
+        self.extra = extra
+        super().__init__(
+            f"{purpose} needs the optional package {package!r}, which is not installed. "
+            f"Install it with: pip install 'xdata[{extra}]'"
+        )

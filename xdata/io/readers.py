@@ -1,0 +1,806 @@
+"""Readers: every input format becomes a stream of record batches.
+
+A reader (a :class:`Source`) yields :class:`polars.DataFrame` batches holding the content
+columns of one record kind plus ``src_row`` (0-based row number in the input), and the
+rows it could not read as rejects. Under ``on_error="raise"`` (the default) the first bad
+row raises :class:`~xdata.errors.InputError` naming the file, the 1-based line and what was
+expected; under ``on_error="reject"`` the row goes to the rejects with that reason and
+reading goes on. Nothing is silently dropped or repaired.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterator, Literal
+
+import polars as pl
+
+from ..errors import ConfigError, InputError
+from ..hashing import digest_file, digest_files
+from ..langs import parse_lang
+from ..records import CONTENT, OPTIONAL, REJECT_SCHEMA, detect_kind
+from .files import open_binary
+
+OnError = Literal["raise", "reject"]
+
+
+@dataclass
+class SourceBatch:
+    """Rows read from an input (content columns + ``src_row``) and rows rejected while reading."""
+
+    rows: pl.DataFrame
+    rejects: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=REJECT_SCHEMA))
+
+
+class Source(ABC):
+    """An input dataset. Subclasses set ``kind``, ``name`` and implement :meth:`batches`."""
+
+    kind: str
+    name: str
+    on_error: OnError = "raise"
+
+    @abstractmethod
+    def batches(self, batch_size: int) -> Iterator[SourceBatch]:
+        """Yield the input in order, ``batch_size`` rows (or fewer) at a time."""
+
+    @abstractmethod
+    def digest(self) -> str:
+        """sha256 of the input's bytes (all files that make it)."""
+
+    def version(self) -> str:
+        return self.digest()[:12]
+
+    def describe(self) -> dict[str, Any]:
+        """What the manifest records about this input."""
+        return {
+            "name": self.name,
+            "version": self.version(),
+            "digest": self.digest(),
+            "kind": self.kind,
+            "format": type(self).__name__.removesuffix("Source").lower(),
+            "paths": [Path(p).name for p in self.paths()],
+        }
+
+    def paths(self) -> list[str]:
+        return []
+
+    def columns(self) -> set[str]:
+        return set(CONTENT[self.kind])
+
+    def _check_policy(self) -> None:
+        if self.on_error not in ("raise", "reject"):
+            raise ConfigError(f"on_error must be 'raise' or 'reject', got {self.on_error!r}")
+
+
+def _reject(src: "Source", row: int, reason: str, record: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "id": None,
+        "step": "read",
+        "reason": reason,
+        "src_dataset": src.name,
+        "src_row": row,
+        "record": json.dumps(record, ensure_ascii=False, sort_keys=True),
+    }
+
+
+def _rejects_frame(rows: list[dict[str, Any]]) -> pl.DataFrame:
+    return pl.DataFrame(rows, schema=REJECT_SCHEMA) if rows else pl.DataFrame(schema=REJECT_SCHEMA)
+
+
+def _decode(raw: bytes) -> tuple[str | None, str | None]:
+    """Decode one line strictly; returns (text, None) or (None, what was wrong)."""
+    if raw.endswith(b"\n"):
+        raw = raw[:-1]
+        if raw.endswith(b"\r"):
+            raw = raw[:-1]
+    try:
+        return raw.decode("utf-8"), None
+    except UnicodeDecodeError as e:
+        return None, f"invalid UTF-8 at byte {e.start} of the line (0x{raw[e.start]:02x}); expected UTF-8 text"
+
+
+def _stem(path: str | Path) -> str:
+    name = Path(path).name
+    for suf in (".gz", ".zst", ".zstd", ".xz", ".bz2"):
+        name = name.removesuffix(suf)
+    return name.rsplit(".", 1)[0] if "." in name else name
+
+
+class TextSource(Source):
+    """Plain text, one sentence a line -> ``text`` records."""
+
+    kind = "text"
+
+    def __init__(self, path: str | Path, lang: str, *, name: str | None = None,
+                 on_error: OnError = "raise", allow_empty: bool = False) -> None:
+        self.path = str(path)
+        self.lang = parse_lang(lang)
+        self.name = name or _stem(path)
+        self.on_error = on_error
+        self.allow_empty = allow_empty
+        self._check_policy()
+        open_binary(self.path).close()
+
+    def paths(self) -> list[str]:
+        return [self.path]
+
+    def digest(self) -> str:
+        return digest_file(self.path)
+
+    def batches(self, batch_size: int) -> Iterator[SourceBatch]:
+        with open_binary(self.path) as fh:
+            row = 0
+            while True:
+                chunk = list(itertools.islice(fh, batch_size))
+                if not chunk:
+                    return
+                texts: list[str] = []
+                rows: list[int] = []
+                rejects: list[dict[str, Any]] = []
+                for raw in chunk:
+                    text, err = _decode(raw)
+                    if err is None and not self.allow_empty and not text.strip():  # type: ignore[union-attr]
+                        err = "empty line where a sentence is required"
+                    if err is not None:
+                        if self.on_error == "raise":
+                            raise InputError(err, path=self.path, line=row + 1)
+                        rejects.append(_reject(self, row, err, {"line": raw.decode("utf-8", "backslashreplace").rstrip("\r\n")}))
+                    else:
+                        texts.append(text)  # type: ignore[arg-type]
+                        rows.append(row)
+                    row += 1
+                df = pl.DataFrame(
+                    {"lang": [self.lang] * len(texts), "text": texts, "src_row": rows},
+                    schema={"lang": pl.String, "text": pl.String, "src_row": pl.Int64},
+                )
+                yield SourceBatch(df, _rejects_frame(rejects))
+
+
+class ParallelSource(Source):
+    """Two line-aligned files (source side, target side) -> ``pair`` records."""
+
+    kind = "pair"
+
+    def __init__(self, src_path: str | Path, tgt_path: str | Path, src_lang: str, tgt_lang: str, *,
+                 name: str | None = None, on_error: OnError = "raise", allow_empty: bool = False) -> None:
+        self.src_path, self.tgt_path = str(src_path), str(tgt_path)
+        self.src_lang, self.tgt_lang = parse_lang(src_lang), parse_lang(tgt_lang)
+        self.name = name or f"{_stem(src_path)}-{_stem(tgt_path)}"
+        self.on_error = on_error
+        self.allow_empty = allow_empty
+        self._check_policy()
+        open_binary(self.src_path).close()
+        open_binary(self.tgt_path).close()
+
+    def paths(self) -> list[str]:
+        return [self.src_path, self.tgt_path]
+
+    def digest(self) -> str:
+        return digest_files(self.paths())
+
+    def batches(self, batch_size: int) -> Iterator[SourceBatch]:
+        with open_binary(self.src_path) as fs, open_binary(self.tgt_path) as ft:
+            row = 0
+            while True:
+                a = list(itertools.islice(fs, batch_size))
+                b = list(itertools.islice(ft, batch_size))
+                if len(a) != len(b):
+                    short, long_, n = (self.src_path, self.tgt_path, row + len(a)) if len(a) < len(b) \
+                        else (self.tgt_path, self.src_path, row + len(b))
+                    # Count the rest so the message gives both lengths.
+                    rest_s = sum(1 for _ in fs)
+                    rest_t = sum(1 for _ in ft)
+                    n_src, n_tgt = row + len(a) + rest_s, row + len(b) + rest_t
+                    raise InputError(
+                        f"parallel files differ in length: {self.src_path} has {n_src} lines, "
+                        f"{self.tgt_path} has {n_tgt}; {short} ends after line {n} while {long_} goes on",
+                        path=long_, line=n + 1,
+                    )
+                if not a:
+                    return
+                src: list[str] = []
+                tgt: list[str] = []
+                rows: list[int] = []
+                rejects: list[dict[str, Any]] = []
+                for ra, rb in zip(a, b):
+                    ta, ea = _decode(ra)
+                    tb, eb = _decode(rb)
+                    err, where = (ea, self.src_path) if ea else (eb, self.tgt_path)
+                    if err is None and not self.allow_empty:
+                        if not ta.strip():  # type: ignore[union-attr]
+                            err, where = "empty line where a sentence is required", self.src_path
+                        elif not tb.strip():  # type: ignore[union-attr]
+                            err, where = "empty line where a sentence is required", self.tgt_path
+                    if err is not None:
+                        if self.on_error == "raise":
+                            raise InputError(err, path=where, line=row + 1)
+                        rejects.append(_reject(self, row, f"{Path(where).name}: {err}", {
+                            "src": ra.decode("utf-8", "backslashreplace").rstrip("\r\n"),
+                            "tgt": rb.decode("utf-8", "backslashreplace").rstrip("\r\n")}))
+                    else:
+                        src.append(ta)  # type: ignore[arg-type]
+                        tgt.append(tb)  # type: ignore[arg-type]
+                        rows.append(row)
+                    row += 1
+                n = len(rows)
+                df = pl.DataFrame(
+                    {"src_lang": [self.src_lang] * n, "src": src, "tgt_lang": [self.tgt_lang] * n,
+                     "tgt": tgt, "src_row": rows},
+                    schema={"src_lang": pl.String, "src": pl.String, "tgt_lang": pl.String,
+                            "tgt": pl.String, "src_row": pl.Int64},
+                )
+                yield SourceBatch(df, _rejects_frame(rejects))
+
+
+class TsvSource(Source):
+    """Moses-style TSV ``source<TAB>target`` (or any two columns of a wider file) -> ``pair``."""
+
+    kind = "pair"
+
+    def __init__(self, path: str | Path, src_lang: str, tgt_lang: str, *, columns: tuple[int, int] = (0, 1),
+                 n_columns: int | None = 2, name: str | None = None, on_error: OnError = "raise",
+                 allow_empty: bool = False) -> None:
+        self.path = str(path)
+        self.src_lang, self.tgt_lang = parse_lang(src_lang), parse_lang(tgt_lang)
+        self.cols = columns
+        self.n_columns = n_columns
+        self.name = name or _stem(path)
+        self.on_error = on_error
+        self.allow_empty = allow_empty
+        self._check_policy()
+        open_binary(self.path).close()
+
+    def paths(self) -> list[str]:
+        return [self.path]
+
+    def digest(self) -> str:
+        return digest_file(self.path)
+
+    def batches(self, batch_size: int) -> Iterator[SourceBatch]:
+        need = max(self.cols) + 1
+        with open_binary(self.path) as fh:
+            row = 0
+            while True:
+                chunk = list(itertools.islice(fh, batch_size))
+                if not chunk:
+                    return
+                src: list[str] = []
+                tgt: list[str] = []
+                rows: list[int] = []
+                rejects: list[dict[str, Any]] = []
+                for raw in chunk:
+                    text, err = _decode(raw)
+                    fields: list[str] = []
+                    if err is None:
+                        fields = text.split("\t")  # type: ignore[union-attr]
+                        if self.n_columns is not None and len(fields) != self.n_columns:
+                            err = f"expected {self.n_columns} tab-separated columns, found {len(fields)}"
+                        elif len(fields) < need:
+                            err = f"expected at least {need} tab-separated columns, found {len(fields)}"
+                        elif not self.allow_empty and (not fields[self.cols[0]].strip() or not fields[self.cols[1]].strip()):
+                            err = "empty column where a sentence is required"
+                    if err is not None:
+                        if self.on_error == "raise":
+                            raise InputError(err, path=self.path, line=row + 1)
+                        rejects.append(_reject(self, row, err, {"line": raw.decode("utf-8", "backslashreplace").rstrip("\r\n")}))
+                    else:
+                        src.append(fields[self.cols[0]])
+                        tgt.append(fields[self.cols[1]])
+                        rows.append(row)
+                    row += 1
+                n = len(rows)
+                df = pl.DataFrame(
+                    {"src_lang": [self.src_lang] * n, "src": src, "tgt_lang": [self.tgt_lang] * n,
+                     "tgt": tgt, "src_row": rows},
+                    schema={"src_lang": pl.String, "src": pl.String, "tgt_lang": pl.String,
+                            "tgt": pl.String, "src_row": pl.Int64},
+                )
+                yield SourceBatch(df, _rejects_frame(rejects))
+
+
+def _coerce_records(records: list[dict[str, Any]], kind: str, where: str, first_row: int,
+                    on_error: OnError, src: Source) -> tuple[pl.DataFrame, list[dict[str, Any]]]:
+    """Check dict records against a kind; keep the good ones, reject or raise on the bad."""
+    want = CONTENT[kind]
+    opt = OPTIONAL[kind]
+    good: list[dict[str, Any]] = []
+    rejects: list[dict[str, Any]] = []
+    for i, rec in enumerate(records):
+        row = first_row + i
+        err = None
+        for col, dtype in want.items():
+            v = rec.get(col)
+            if isinstance(dtype, pl.List):
+                if not isinstance(v, list) or not all(isinstance(t, str) for t in v):
+                    err = f"field {col!r} must be a list of strings, got {type(v).__name__}"
+            elif not isinstance(v, str):
+                err = f"field {col!r} must be a string, got {type(v).__name__}"
+            elif col in ("text", "src", "tgt") and not v.strip():
+                err = f"field {col!r} is empty where a sentence is required"
+            if err:
+                break
+        if err is None and kind == "tagged" and len(rec["tokens"]) != len(rec["tags"]):
+            err = f"{len(rec['tokens'])} tokens but {len(rec['tags'])} tags"
+        if err is None:
+            for col in ("lang", "src_lang", "tgt_lang"):
+                if col in want:
+                    try:
+                        rec[col] = parse_lang(rec[col])
+                    except ConfigError as e:
+                        err = str(e)
+        if err is not None:
+            if on_error == "raise":
+                raise InputError(err, path=where, line=row + 1)
+            rejects.append(_reject(src, row, err, {k: v for k, v in rec.items()}))
+            continue
+        out = {c: rec[c] for c in want}
+        for c in opt:
+            if c in rec:
+                out[c] = rec[c] if isinstance(rec[c], str) or rec[c] is None else json.dumps(rec[c])
+        out["src_row"] = row
+        good.append(out)
+    schema = {**want, **{c: t for c, t in opt.items() if any(c in r for r in good)}, "src_row": pl.Int64()}
+    return pl.DataFrame(good, schema=schema), rejects
+
+
+class JsonlSource(Source):
+    """JSON Lines, one record object a line (kind from ``kind`` or the first object's keys)."""
+
+    def __init__(self, path: str | Path, kind: str | None = None, *, name: str | None = None,
+                 on_error: OnError = "raise") -> None:
+        self.path = str(path)
+        self.name = name or _stem(path)
+        self.on_error = on_error
+        self._check_policy()
+        if kind is None:
+            with open_binary(self.path) as fh:
+                first = fh.readline()
+            try:
+                kind = detect_kind(list(json.loads(first).keys()))
+            except (json.JSONDecodeError, AttributeError, UnicodeDecodeError) as e:
+                raise InputError(f"expected a JSON object on the first line ({e})", path=self.path, line=1) from e
+        if kind not in CONTENT:
+            raise ConfigError(f"unknown record kind {kind!r}")
+        self.kind = kind
+
+    def paths(self) -> list[str]:
+        return [self.path]
+
+    def digest(self) -> str:
+        return digest_file(self.path)
+
+    def batches(self, batch_size: int) -> Iterator[SourceBatch]:
+        with open_binary(self.path) as fh:
+            row = 0
+            while True:
+                chunk = list(itertools.islice(fh, batch_size))
+                if not chunk:
+                    return
+                recs: list[dict[str, Any]] = []
+                rejects: list[dict[str, Any]] = []
+                good_rows: list[int] = []
+                for raw in chunk:
+                    text, err = _decode(raw)
+                    rec = None
+                    if err is None:
+                        try:
+                            rec = json.loads(text)  # type: ignore[arg-type]
+                            if not isinstance(rec, dict):
+                                err = f"expected a JSON object, found {type(rec).__name__}"
+                        except json.JSONDecodeError as e:
+                            err = f"invalid JSON at column {e.colno}: {e.msg}; expected one JSON object a line"
+                    if err is not None:
+                        if self.on_error == "raise":
+                            raise InputError(err, path=self.path, line=row + 1)
+                        rejects.append(_reject(self, row, err, {"line": raw.decode("utf-8", "backslashreplace").rstrip("\r\n")}))
+                    else:
+                        recs.append(rec)  # type: ignore[arg-type]
+                        good_rows.append(row)
+                    row += 1
+                df, more = _coerce_records(recs, self.kind, self.path, 0, self.on_error, self)
+                # _coerce_records numbered rows within `recs`; map back to input rows.
+                if df.height:
+                    df = df.with_columns(pl.Series("src_row", [good_rows[i] for i in df["src_row"]], pl.Int64))
+                for r in more:
+                    r["src_row"] = good_rows[r["src_row"]]
+                yield SourceBatch(df, _rejects_frame(rejects + more))
+
+
+class ParquetSource(Source):
+    """Parquet file(s) (a file or a directory of ``*.parquet``) with record columns."""
+
+    def __init__(self, path: str | Path, kind: str | None = None, *, name: str | None = None,
+                 on_error: OnError = "raise") -> None:
+        p = Path(path)
+        self.files = sorted(str(f) for f in p.glob("*.parquet")) if p.is_dir() else [str(p)]
+        if not self.files or not all(Path(f).exists() for f in self.files):
+            raise InputError("no Parquet file found", path=p)
+        self.name = name or (p.name if p.is_dir() else _stem(p))
+        self.on_error = on_error
+        self._check_policy()
+        import pyarrow.parquet as pq
+
+        cols = pq.read_schema(self.files[0]).names
+        self.kind = kind or detect_kind(cols)
+
+    def paths(self) -> list[str]:
+        return self.files
+
+    def digest(self) -> str:
+        return digest_files(self.files)
+
+    def batches(self, batch_size: int) -> Iterator[SourceBatch]:
+        import pyarrow.parquet as pq
+
+        row = 0
+        for f in self.files:
+            pf = pq.ParquetFile(f)
+            for rb in pf.iter_batches(batch_size=batch_size):
+                recs = rb.to_pylist()
+                df, rejects = _coerce_records(recs, self.kind, f, row, self.on_error, self)
+                row += len(recs)
+                yield SourceBatch(df, _rejects_frame(rejects))
+
+
+class DatasetSource(ParquetSource):
+    """A dataset version written by xdata (``DIR/data/*.parquet`` + manifest): rows keep their ids as parents."""
+
+    def __init__(self, path: str | Path, *, on_error: OnError = "raise") -> None:
+        from ..dataset.manifest import read_manifest
+
+        self.dir = Path(path)
+        m = read_manifest(self.dir)
+        super().__init__(self.dir / "data", kind=m.get("kind"), name=m["name"], on_error=on_error)
+        self._version = m["version"]
+        self._digest = m["content_digest"]
+
+    def version(self) -> str:
+        return self._version
+
+    def digest(self) -> str:
+        return self._digest
+
+    def batches(self, batch_size: int) -> Iterator[SourceBatch]:
+        import pyarrow.parquet as pq
+
+        row = 0
+        for f in self.files:
+            for rb in pq.ParquetFile(f).iter_batches(batch_size=batch_size):
+                df = pl.from_arrow(rb)
+                assert isinstance(df, pl.DataFrame)
+                keep = [c for c in (*CONTENT[self.kind], *OPTIONAL[self.kind]) if c in df.columns]
+                out = df.select(keep).with_columns(
+                    pl.int_range(row, row + df.height, dtype=pl.Int64).alias("src_row"),
+                    pl.col("id").alias("_parent"),
+                )
+                row += df.height
+                yield SourceBatch(out)
+
+
+class ConllSource(Source):
+    """CoNLL token/tag columns (``token TAG`` per line, blank line between sentences) -> ``tagged``."""
+
+    kind = "tagged"
+
+    def __init__(self, path: str | Path, lang: str, *, token_col: int = 0, tag_col: int = -1,
+                 n_columns: int | None = 2, sep: str | None = None, name: str | None = None,
+                 on_error: OnError = "raise") -> None:
+        self.path = str(path)
+        self.lang = parse_lang(lang)
+        self.token_col, self.tag_col, self.n_columns, self.sep = token_col, tag_col, n_columns, sep
+        self.name = name or _stem(path)
+        self.on_error = on_error
+        self._check_policy()
+        open_binary(self.path).close()
+
+    def paths(self) -> list[str]:
+        return [self.path]
+
+    def digest(self) -> str:
+        return digest_file(self.path)
+
+    def _sentences(self) -> Iterator[tuple[int, int, list[str], list[str], str | None, str]]:
+        """(sentence index, first line, tokens, tags, error, raw text) per sentence."""
+        tokens: list[str] = []
+        tags: list[str] = []
+        raw: list[str] = []
+        err: str | None = None
+        start = 0
+        sent = 0
+        with open_binary(self.path) as fh:
+            for lineno, rawb in enumerate(fh, 1):
+                text, derr = _decode(rawb)
+                if derr is None and text.strip() == "":  # type: ignore[union-attr]
+                    if raw:
+                        yield sent, start, tokens, tags, err, "\n".join(raw)
+                        sent += 1
+                    tokens, tags, raw, err = [], [], [], None
+                    continue
+                if not raw:
+                    start = lineno
+                raw.append(text if text is not None else rawb.decode("utf-8", "backslashreplace").rstrip("\r\n"))
+                if err is not None:
+                    continue
+                if derr is not None:
+                    err = f"line {lineno}: {derr}"
+                    continue
+                cols = text.split(self.sep) if self.sep else text.split()  # type: ignore[union-attr]
+                if self.n_columns is not None and len(cols) != self.n_columns:
+                    err = f"line {lineno}: expected {self.n_columns} columns (token and tag), found {len(cols)}"
+                    continue
+                tokens.append(cols[self.token_col])
+                tags.append(cols[self.tag_col])
+        if raw:
+            yield sent, start, tokens, tags, err, "\n".join(raw)
+
+    def batches(self, batch_size: int) -> Iterator[SourceBatch]:
+        it = self._sentences()
+        while True:
+            chunk = list(itertools.islice(it, batch_size))
+            if not chunk:
+                return
+            toks, tgs, rows = [], [], []
+            rejects: list[dict[str, Any]] = []
+            for sent, start, tokens, tags, err, raw in chunk:
+                if err is not None:
+                    line = int(err.split(":", 1)[0].split()[1])
+                    if self.on_error == "raise":
+                        raise InputError(err.split(": ", 1)[1], path=self.path, line=line)
+                    rejects.append(_reject(self, sent, err, {"lines": raw}))
+                    continue
+                toks.append(tokens)
+                tgs.append(tags)
+                rows.append(sent)
+            df = pl.DataFrame(
+                {"lang": [self.lang] * len(rows), "tokens": toks, "tags": tgs, "src_row": rows},
+                schema={"lang": pl.String, "tokens": pl.List(pl.String), "tags": pl.List(pl.String),
+                        "src_row": pl.Int64},
+            )
+            yield SourceBatch(df, _rejects_frame(rejects))
+
+
+CONLLU_FIELDS = ("id", "form", "lemma", "upos", "xpos", "feats", "head", "deprel", "deps", "misc")
+
+
+def conllu_field_value(token: dict[str, Any], field_name: str) -> str:
+    """The text of one CoNLL-U field of a token (``misc:KEY`` reads one MISC attribute)."""
+    if field_name.startswith("misc:"):
+        misc = token.get("misc") or {}
+        v = misc.get(field_name[5:])
+        return "_" if v is None else str(v)
+    v = token.get(field_name)
+    if v is None:
+        return "_"
+    if isinstance(v, dict):
+        return "|".join(f"{k}={val}" for k, val in v.items())
+    return str(v)
+
+
+def read_conllu_sentences(path: str | Path) -> Iterator[tuple[int, Any]]:
+    """Parse a CoNLL-U file with the ``conllu`` package, yielding (first line, TokenList).
+
+    Malformed input raises :class:`InputError` with the line of the offending token.
+    """
+    import conllu
+    from conllu.exceptions import ParseException
+
+    with open_binary(path) as fh:
+        block: list[str] = []
+        start = 1
+        lineno = 0
+
+        def parse(lines: list[str], first: int) -> Any:
+            for off, ln in enumerate(lines):
+                if ln and not ln.startswith("#"):
+                    cols = ln.split("\t")
+                    if len(cols) != 10:
+                        raise InputError(
+                            f"expected 10 tab-separated CoNLL-U columns, found {len(cols)}",
+                            path=path, line=first + off)
+                    if not (cols[0].isdigit() or "-" in cols[0] or "." in cols[0]):
+                        raise InputError(f"token ID {cols[0]!r} is not an integer, range or decimal",
+                                         path=path, line=first + off)
+            try:
+                sents = conllu.parse("\n".join(lines) + "\n\n")
+            except ParseException as e:
+                raise InputError(f"malformed CoNLL-U sentence: {e}", path=path, line=first) from e
+            return sents[0] if sents else None
+
+        for rawb in fh:
+            lineno += 1
+            text, err = _decode(rawb)
+            if err is not None:
+                raise InputError(err, path=path, line=lineno)
+            if text.strip() == "":  # type: ignore[union-attr]
+                if block:
+                    s = parse(block, start)
+                    if s is not None:
+                        yield start, s
+                block = []
+                start = lineno + 1
+                continue
+            block.append(text)  # type: ignore[arg-type]
+        if block:
+            s = parse(block, start)
+            if s is not None:
+                yield start, s
+
+
+def conllu_words(sentence: Any) -> list[dict[str, Any]]:
+    """The syntactic words of a sentence (no multiword-token ranges, no empty nodes)."""
+    return [t for t in sentence if isinstance(t["id"], int)]
+
+
+class ConlluSource(Source):
+    """CoNLL-U via the ``conllu`` parser -> ``tagged`` (tokens = FORM, tags = ``field``)."""
+
+    kind = "tagged"
+
+    def __init__(self, path: str | Path, lang: str, *, field: str = "upos", name: str | None = None,
+                 on_error: OnError = "raise") -> None:
+        self.path = str(path)
+        self.lang = parse_lang(lang)
+        if field not in CONLLU_FIELDS and not field.startswith("misc:"):
+            raise ConfigError(f"unknown CoNLL-U field {field!r}; expected one of {', '.join(CONLLU_FIELDS)} or misc:KEY")
+        self.field = field
+        self.name = name or _stem(path)
+        self.on_error = on_error
+        self._check_policy()
+        open_binary(self.path).close()
+
+    def paths(self) -> list[str]:
+        return [self.path]
+
+    def digest(self) -> str:
+        return digest_file(self.path)
+
+    def batches(self, batch_size: int) -> Iterator[SourceBatch]:
+        it = enumerate(read_conllu_sentences(self.path))
+        while True:
+            chunk = list(itertools.islice(it, batch_size))
+            if not chunk:
+                return
+            toks, tags, rows, sids = [], [], [], []
+            for i, (_line, sent) in chunk:
+                words = conllu_words(sent)
+                toks.append([w["form"] for w in words])
+                tags.append([conllu_field_value(w, self.field) for w in words])
+                rows.append(i)
+                sids.append(json.dumps({"sent_id": sent.metadata.get("sent_id")}))
+            df = pl.DataFrame(
+                {"lang": [self.lang] * len(rows), "tokens": toks, "tags": tags, "src_row": rows, "_meta": sids},
+                schema={"lang": pl.String, "tokens": pl.List(pl.String), "tags": pl.List(pl.String),
+                        "src_row": pl.Int64, "_meta": pl.String},
+            )
+            yield SourceBatch(df)
+
+
+class HFSource(Source):
+    """A Hugging Face ``datasets.Dataset`` (in memory) or one saved with ``save_to_disk``."""
+
+    def __init__(self, dataset: Any, kind: str | None = None, *, name: str | None = None,
+                 columns: dict[str, str] | None = None, on_error: OnError = "raise") -> None:
+        import datasets
+
+        if isinstance(dataset, (str, Path)):
+            self.path: str | None = str(dataset)
+            try:
+                dataset = datasets.load_from_disk(str(dataset))
+            except FileNotFoundError as e:
+                raise InputError(f"not a dataset saved with save_to_disk ({e})", path=dataset) from e
+            name = name or Path(self.path).name
+        else:
+            self.path = None
+        if isinstance(dataset, datasets.DatasetDict):
+            raise ConfigError(f"expected one split, got a DatasetDict with splits {list(dataset)}; pass ds['train']")
+        self.ds = dataset
+        self.rename = columns or {}
+        cols = [self.rename.get(c, c) for c in dataset.column_names]
+        self.kind = kind or detect_kind(cols)
+        self.name = name or (dataset.info.dataset_name or "hf-dataset")
+        self.on_error = on_error
+        self._check_policy()
+
+    def digest(self) -> str:
+        fp = getattr(self.ds, "_fingerprint", None) or ""
+        from ..hashing import digest_value
+
+        return digest_value({"fingerprint": fp, "rows": len(self.ds)}, 64)
+
+    def batches(self, batch_size: int) -> Iterator[SourceBatch]:
+        row = 0
+        for start in range(0, len(self.ds), batch_size):
+            part = self.ds[start:start + batch_size]
+            cols = {self.rename.get(k, k): v for k, v in part.items()}
+            n = len(next(iter(cols.values()))) if cols else 0
+            recs = [{k: v[i] for k, v in cols.items()} for i in range(n)]
+            df, rejects = _coerce_records(recs, self.kind, f"dataset {self.name}", row, self.on_error, self)
+            row += n
+            yield SourceBatch(df, _rejects_frame(rejects))
+
+
+class FrameSource(Source):
+    """Records already in memory (a polars DataFrame or a list of dicts): for tests and notebooks."""
+
+    def __init__(self, rows: pl.DataFrame | list[dict[str, Any]], kind: str | None = None, *,
+                 name: str = "memory", on_error: OnError = "raise") -> None:
+        self.df = rows if isinstance(rows, pl.DataFrame) else pl.DataFrame(rows)
+        self.kind = kind or detect_kind(self.df.columns)
+        self.name = name
+        self.on_error = on_error
+
+    def digest(self) -> str:
+        import hashlib
+        import io
+
+        buf = io.BytesIO()
+        self.df.write_ndjson(buf)
+        return hashlib.sha256(buf.getvalue()).hexdigest()
+
+    def batches(self, batch_size: int) -> Iterator[SourceBatch]:
+        for start in range(0, max(self.df.height, 1), batch_size):
+            part = self.df.slice(start, batch_size)
+            if part.height == 0:
+                return
+            df, rejects = _coerce_records(part.to_dicts(), self.kind, self.name, start, self.on_error, self)
+            yield SourceBatch(df, _rejects_frame(rejects))
+
+
+def open_source(path: str | Path, *, fmt: str | None = None, lang: str | None = None,
+                tgt_path: str | Path | None = None, tgt_lang: str | None = None,
+                field: str = "upos", on_error: OnError = "raise") -> Source:
+    """Open an input by format name or file extension (the CLI's entry point)."""
+    p = Path(path)
+    name = p.name.lower()
+    for suf in (".gz", ".zst", ".zstd", ".xz", ".bz2"):
+        name = name.removesuffix(suf)
+    if fmt is None:
+        if p.is_dir():
+            fmt = "dataset" if (p / "manifest.json").exists() else ("hf" if (p / "dataset_info.json").exists() else "parquet")
+        elif name.endswith(".parquet"):
+            fmt = "parquet"
+        elif name.endswith(".jsonl") or name.endswith(".json"):
+            fmt = "jsonl"
+        elif name.endswith(".conllu"):
+            fmt = "conllu"
+        elif name.endswith(".conll") or name.endswith(".bio"):
+            fmt = "conll"
+        elif name.endswith(".tsv"):
+            fmt = "tsv"
+        else:
+            fmt = "parallel" if tgt_path else "text"
+
+    def need_lang() -> str:
+        if not lang:
+            raise ConfigError(f"--lang (or --src-lang) is required to read {fmt} input {path}")
+        return lang
+
+    if fmt == "text":
+        return TextSource(p, need_lang(), on_error=on_error)
+    if fmt == "parallel":
+        if tgt_path is None or tgt_lang is None:
+            raise ConfigError("parallel text needs a target file and a target language")
+        return ParallelSource(p, tgt_path, need_lang(), tgt_lang, on_error=on_error)
+    if fmt == "tsv":
+        if tgt_lang is None:
+            raise ConfigError("TSV pairs need a target language")
+        return TsvSource(p, need_lang(), tgt_lang, on_error=on_error)
+    if fmt == "jsonl":
+        return JsonlSource(p, on_error=on_error)
+    if fmt == "parquet":
+        return ParquetSource(p, on_error=on_error)
+    if fmt == "dataset":
+        return DatasetSource(p, on_error=on_error)
+    if fmt == "hf":
+        return HFSource(p, on_error=on_error)
+    if fmt == "conllu":
+        return ConlluSource(p, need_lang(), field=field, on_error=on_error)
+    if fmt == "conll":
+        return ConllSource(p, need_lang(), on_error=on_error)
+    raise ConfigError(
+        f"unknown input format {fmt!r}; expected one of text, parallel, tsv, jsonl, parquet, dataset, hf, conllu, conll"
+    )

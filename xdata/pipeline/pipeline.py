@@ -1,0 +1,70 @@
+"""A pipeline: one source, a list of steps, validated before any data moves."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..errors import PipelineError
+from ..io.readers import Source
+from ..records import CONTENT, PROVENANCE
+from .step import Step
+
+
+@dataclass
+class Pipeline:
+    """What a recipe builds: read ``source``, apply ``steps`` in order, write a dataset ``name``.
+
+    ``license`` and ``description`` go into the dataset card and Croissant metadata;
+    ``synthetic`` says whether rows are machine-made (back-translation, code-switching).
+    """
+
+    name: str
+    source: Source
+    steps: list[Step] = field(default_factory=list)
+    description: str = ""
+    license: str = "other"
+    synthetic: bool = False
+    task_categories: list[str] = field(default_factory=lambda: ["translation"])
+    extra_resources: dict[str, str] = field(default_factory=dict)
+
+    def validate(self) -> str:
+        """Check kinds and columns step by step; return the output kind.
+
+        Raises :class:`PipelineError` naming the first step whose input kind or columns no
+        earlier stage produces.
+        """
+        if not self.name or "/" in self.name:
+            raise PipelineError(f"dataset name {self.name!r} must be non-empty and contain no '/'")
+        kind = self.source.kind
+        cols = set(self.source.columns()) | set(PROVENANCE)
+        for i, step in enumerate(self.steps):
+            if not isinstance(step, Step):
+                raise PipelineError(f"pipeline item {i} is {type(step).__name__}, not a Step")
+            if kind not in step.kinds:
+                raise PipelineError(
+                    f"step {i} ({step.name}) takes {', '.join(step.kinds)} records, "
+                    f"but receives {kind} records from {'the source' if i == 0 else 'step ' + str(i - 1)}"
+                )
+            missing = [c for c in step.reads if c not in cols]
+            if missing:
+                raise PipelineError(
+                    f"step {i} ({step.name}) reads column(s) {', '.join(missing)} that no earlier step "
+                    f"produces; available: {', '.join(sorted(cols))}"
+                )
+            new_kind = step.output_kind(kind)
+            if new_kind != kind:
+                cols = (cols - set(CONTENT[kind])) | set(CONTENT[new_kind])
+                kind = new_kind
+            cols |= set(step.writes)
+        return kind
+
+    def describe(self) -> list[dict[str, Any]]:
+        return [s.describe() for s in self.steps]
+
+    def resources(self) -> dict[str, str]:
+        out = dict(self.extra_resources)
+        for s in self.steps:
+            for k, v in s.resources().items():
+                out[f"{s.name}:{k}"] = v
+        return out

@@ -1,0 +1,234 @@
+"""The step contract: a pure function of a batch (plus a seed and loaded resources).
+
+A step returns the rows it keeps or makes and the rows it rejects, each with a reason.
+The base class owns the loop (provenance, counting, timing); a step fills in one small
+method: :meth:`Step.process`, or :meth:`MapStep.map`, or :meth:`FilterStep.score` and
+:meth:`FilterStep.accept` (scores stay as columns, so a threshold can change without
+recomputing them).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Iterable
+
+import polars as pl
+
+from ..errors import ConfigError
+from ..hashing import digest_value, row_ids
+from .rng import row_rng, row_uniforms
+
+REGISTRY: dict[str, type["Step"]] = {}
+
+
+@dataclass(frozen=True)
+class NoParams:
+    """Parameters of a step that takes none."""
+
+
+@dataclass
+class StepResult:
+    """What a step returns for one batch: kept/made rows and rejected rows (with ``reason``)."""
+
+    rows: pl.DataFrame
+    rejects: pl.DataFrame | None = None
+
+
+@dataclass
+class Context:
+    """What a step may know besides its batch: the seed and its own signature."""
+
+    seed: int
+    step: str
+    signature: str
+
+    def rng(self, row_id: str):  # noqa: ANN201 - numpy Generator
+        """The row's own random generator for this step."""
+        return row_rng(self.seed, self.step, row_id)
+
+    def uniforms(self, ids: Iterable[str], n: int = 1):  # noqa: ANN201 - ndarray
+        return row_uniforms(self.seed, self.step, list(ids), n)
+
+    def child_ids(self, parent_ids: list[str], index: list[int], *content: list[str]) -> list[str]:
+        """Ids for rows a step makes from parents (the k-th child of a parent)."""
+        return row_ids(self.signature, parent_ids, [str(k) for k in index], *content)
+
+
+class Step:
+    """Base class of all steps.
+
+    Class attributes declare the contract: ``name`` (registry name) and ``version`` (bump it
+    when behaviour changes), ``kinds`` (record kinds accepted), ``reads`` (columns needed),
+    ``writes`` (columns added), ``scope`` (``"row"``: a pure function of each batch, run in
+    parallel; ``"global"``: keeps state across batches, run in order in the driver) and
+    ``Params`` (a dataclass of typed parameters).
+    """
+
+    name: ClassVar[str] = ""
+    version: ClassVar[int] = 1
+    kinds: ClassVar[tuple[str, ...]] = ("text", "pair", "tagged")
+    reads: ClassVar[tuple[str, ...]] = ()
+    writes: ClassVar[tuple[str, ...]] = ()
+    scope: ClassVar[str] = "row"
+    expands: ClassVar[bool] = False  # True if one input row can make several output rows
+    Params: ClassVar[type] = NoParams
+
+    def __init_subclass__(cls, **kw: Any) -> None:
+        super().__init_subclass__(**kw)
+        if cls.name:
+            REGISTRY[f"{cls.name}.v{cls.version}"] = cls
+
+    def __init__(self, params: Any = None, **kwargs: Any) -> None:
+        if params is not None and kwargs:
+            raise ConfigError(f"step {self.name!r}: pass parameters either as a Params object or as keywords")
+        if params is None:
+            names = {f.name for f in dataclasses.fields(self.Params)}
+            unknown = sorted(set(kwargs) - names)
+            if unknown:
+                raise ConfigError(
+                    f"step {self.name!r} has no parameter(s) {', '.join(map(repr, unknown))}; "
+                    f"valid parameters: {', '.join(sorted(names)) or '(none)'}"
+                )
+            try:
+                params = self.Params(**kwargs)
+            except TypeError as e:
+                raise ConfigError(f"step {self.name!r}: {e}") from e
+        elif not isinstance(params, self.Params):
+            raise ConfigError(f"step {self.name!r} expects {self.Params.__name__}, got {type(params).__name__}")
+        self.params = params
+        self._check_types()
+        self._ready = False
+
+    def _check_types(self) -> None:
+        """Reject parameter values of the wrong basic type before any data moves."""
+        hints = {f.name: f.type for f in dataclasses.fields(self.Params)}
+        for k, t in hints.items():
+            v = getattr(self.params, k)
+            tname = t if isinstance(t, str) else getattr(t, "__name__", str(t))
+            basic = {"int": int, "float": (int, float), "str": str, "bool": bool}
+            if tname in basic and v is not None and not isinstance(v, basic[tname]):  # type: ignore[arg-type]
+                raise ConfigError(f"step {self.name!r}: parameter {k!r} must be {tname}, got {v!r}")
+            if tname in ("int", "float") and isinstance(v, bool):
+                raise ConfigError(f"step {self.name!r}: parameter {k!r} must be {tname}, got {v!r}")
+
+    # -- identity -------------------------------------------------------------------------
+    def param_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self.params)
+
+    def non_default_params(self) -> dict[str, Any]:
+        defaults = {}
+        for f in dataclasses.fields(self.Params):
+            if f.default is not dataclasses.MISSING:
+                defaults[f.name] = f.default
+            elif f.default_factory is not dataclasses.MISSING:  # type: ignore[misc]
+                defaults[f.name] = f.default_factory()  # type: ignore[misc]
+        return {k: v for k, v in self.param_dict().items() if k not in defaults or defaults[k] != v}
+
+    def resources(self) -> dict[str, str]:
+        """Named resources (models, lexicons) this step uses, each with its content digest."""
+        return {}
+
+    def signature(self) -> str:
+        """``name@version:digest`` of the non-default parameters and the resource digests."""
+        d = digest_value({"params": self.non_default_params(), "resources": self.resources()}, 10)
+        return f"{self.name}@{self.version}:{d}"
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "version": self.version,
+            "signature": self.signature(),
+            "params": self.param_dict(),
+            "resources": self.resources(),
+            "scope": self.scope,
+        }
+
+    # -- lifecycle -------------------------------------------------------------------------
+    def setup(self) -> None:
+        """Load models or lexicons. Called once per worker before the first batch."""
+
+    def ensure_ready(self) -> None:
+        if not self._ready:
+            self.setup()
+            self._ready = True
+
+    def output_kind(self, kind: str) -> str:
+        """The record kind this step emits for an input kind (most steps keep it)."""
+        return kind
+
+    def process(self, batch: pl.DataFrame, ctx: Context) -> StepResult | pl.DataFrame:
+        """Transform one batch. Override this (or use MapStep / FilterStep)."""
+        raise NotImplementedError
+
+    def __getstate__(self) -> dict[str, Any]:
+        # Loaded resources stay behind: each worker loads its own in setup().
+        state = {k: v for k, v in self.__dict__.items() if not k.startswith("_r_")}
+        state["_ready"] = False
+        return state
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({', '.join(f'{k}={v!r}' for k, v in self.non_default_params().items())})"
+
+
+class MapStep(Step):
+    """A step that changes rows one for one (no rejects)."""
+
+    def map(self, batch: pl.DataFrame, ctx: Context) -> pl.DataFrame:
+        raise NotImplementedError
+
+    def process(self, batch: pl.DataFrame, ctx: Context) -> StepResult:
+        out = self.map(batch, ctx)
+        if out.height != batch.height:
+            raise RuntimeError(f"map step {self.name!r} changed the number of rows ({batch.height} -> {out.height})")
+        return StepResult(out)
+
+
+class FilterStep(Step):
+    """Score rows (scores kept as columns), then accept or reject them with a reason."""
+
+    def score(self, batch: pl.DataFrame, ctx: Context) -> pl.DataFrame:
+        """Return ``batch`` with score columns added."""
+        return batch
+
+    def accept(self, scored: pl.DataFrame) -> tuple[pl.Series, pl.Series]:
+        """A boolean keep mask and, for rejected rows, a reason string."""
+        raise NotImplementedError
+
+    def process(self, batch: pl.DataFrame, ctx: Context) -> StepResult:
+        scored = self.score(batch, ctx)
+        keep, reason = self.accept(scored)
+        keep = keep.fill_null(False)
+        rej = scored.filter(~keep).with_columns(reason.filter(~keep).alias("reason"))
+        return StepResult(scored.filter(keep), rej)
+
+
+def merge_meta(meta: pl.Series, key: str, values: list[Any]) -> pl.Series:
+    """Add ``values[i]`` under ``key`` to each row's JSON ``meta`` object."""
+    out = []
+    for m, v in zip(meta.to_list(), values):
+        d = json.loads(m) if m else {}
+        if v is not None:
+            d[key] = v
+        out.append(json.dumps(d, ensure_ascii=False, sort_keys=True, separators=(",", ":")))
+    return pl.Series("meta", out, pl.String)
+
+
+@dataclass(frozen=True)
+class _IdentityParams:
+    pass
+
+
+class Identity(MapStep):
+    """Passes rows through unchanged (the baseline of the identity benchmark)."""
+
+    name = "identity"
+    Params = _IdentityParams
+
+    def map(self, batch: pl.DataFrame, ctx: Context) -> pl.DataFrame:
+        return batch
+
+
+__all__ = ["Step", "MapStep", "FilterStep", "StepResult", "Context", "NoParams", "Identity", "merge_meta",
+           "REGISTRY", "field"]
