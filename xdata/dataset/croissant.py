@@ -41,6 +41,8 @@ _CONTEXT: dict[str, Any] = {
     "source": "cr:source",
     "subField": "cr:subField",
     "transform": "cr:transform",
+    "samplingRate": "cr:samplingRate",
+    "equivalentProperty": "cr:equivalentProperty",
 }
 
 _TYPES = {"String": "sc:Text", "Int64": "sc:Integer", "Int32": "sc:Integer", "Float64": "sc:Float",
@@ -104,6 +106,7 @@ def croissant(manifest: dict[str, Any]) -> dict[str, Any]:
         "inLanguage": manifest.get("stats", {}).get("languages", []),
         "keywords": ["xdata", "low-resource languages", manifest.get("kind", "")],
         "isAccessibleForFree": True,
+        "citeAs": f"@misc{{{_bibkey(name)}, title={{{name} (version {manifest['version']})}}, note={{made with xdata}}}}",
         "distribution": files + [fileset],
         "recordSet": [{"@type": "cr:RecordSet", "@id": "rows", "name": "rows",
                        "description": f"{manifest.get('kind')} records with provenance", "field": fields}],
@@ -121,6 +124,10 @@ def croissant(manifest: dict[str, Any]) -> dict[str, Any]:
     }
     doc["@context"] = {**_CONTEXT, "prov": "http://www.w3.org/ns/prov#"}
     return doc
+
+
+def _bibkey(name: str) -> str:
+    return "".join(ch if ch.isalnum() else "_" for ch in name) or "dataset"
 
 
 def _semver(version: str) -> str:

@@ -104,7 +104,7 @@ class DatasetWriter:
 
     def __init__(self, out: str | Path, pipeline: Any, *, kind: str, seed: int,
                  recipe: dict[str, Any] | None = None, overwrite: bool = False,
-                 shard_rows: int = SHARD_ROWS) -> None:
+                 shard_rows: int | None = None) -> None:
         self.dir = Path(out)
         if (self.dir / MANIFEST).exists() and not overwrite:
             raise ConfigError(f"{self.dir} already holds a finished dataset; choose another --out or pass --overwrite")
@@ -121,6 +121,7 @@ class DatasetWriter:
         self.seed = seed
         self.recipe = recipe
         self._digest = hashlib.sha256()
+        shard_rows = shard_rows or SHARD_ROWS
         self.data = _ShardSink(self.dir / "data", schema(kind), shard_rows, self._digest)
         self.rejects = _ShardSink(self.dir / "rejects", REJECT_SCHEMA, shard_rows)
         self.lang_rows: Counter[str] = Counter()

@@ -1,0 +1,136 @@
+"""Pipeline validation, the local executor, determinism, accounting."""
+
+import json
+
+import polars as pl
+import pytest
+
+from steps_for_tests import Coin, Duplicate, NeedsTokens, SeenOnce, Upper, UpperParams
+from xdata.dataset import load_rows
+from xdata.errors import ConfigError, PipelineError
+from xdata.io import TextSource
+from xdata.pipeline import Identity, Pipeline, run
+
+
+@pytest.fixture
+def corpus(tmp_path):
+    lines = [f"sentence number {i % 37} in Kiswahili na English {i}" for i in range(300)]
+    lines[5] = lines[4]  # a duplicate for the global step
+    p = tmp_path / "corpus.txt"
+    p.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return p
+
+
+def test_unknown_parameter_is_rejected_with_valid_options():
+    with pytest.raises(ConfigError, match=r"has no parameter\(s\) 'colum'; valid parameters: column"):
+        Upper(colum="text")
+
+
+def test_wrong_parameter_type_is_rejected():
+    with pytest.raises(ConfigError, match="parameter 'p' must be float"):
+        Coin(p="half")
+
+
+def test_params_object_or_keywords():
+    assert Upper(UpperParams("text")).params.column == "text"
+    with pytest.raises(ConfigError):
+        Upper(UpperParams(), column="x")
+
+
+def test_step_reading_missing_column_is_rejected_before_data_moves(corpus, tmp_path):
+    pipe = Pipeline("p", TextSource(corpus, "en"), [NeedsTokens()])
+    with pytest.raises(PipelineError, match="takes tagged records, but receives text records"):
+        run(pipe, tmp_path / "out", workers=1)
+    assert not (tmp_path / "out").exists()
+
+
+def test_signature_changes_with_non_default_params():
+    assert Coin().signature() == Coin(p=0.5).signature()
+    assert Coin().signature() != Coin(p=0.3).signature()
+    assert Coin().signature().startswith("test-coin@1:")
+
+
+def make(corpus):
+    return Pipeline("det", TextSource(corpus, "en"), [Upper(), Coin(p=0.6), Duplicate(n=2), SeenOnce()])
+
+
+def test_same_output_bytes_across_batch_sizes_and_workers(corpus, tmp_path):
+    a = run(make(corpus), tmp_path / "a", seed=7, batch_size=300, workers=1)
+    b = run(make(corpus), tmp_path / "b", seed=7, batch_size=7, workers=2)
+    c = run(make(corpus), tmp_path / "c", seed=7, batch_size=64, workers=2)
+    assert a["content_digest"] == b["content_digest"] == c["content_digest"]
+    assert [s["sha256"] for s in a["shards"]] == [s["sha256"] for s in b["shards"]] == [s["sha256"] for s in c["shards"]]
+    assert a["version"] == b["version"]
+    d = run(make(corpus), tmp_path / "d", seed=8, batch_size=300, workers=1)
+    assert d["content_digest"] != a["content_digest"]
+
+
+def test_accounting_and_rejects(corpus, tmp_path):
+    m = run(make(corpus), tmp_path / "a", seed=7, batch_size=50, workers=1)
+    acc = {a["step"].split("@")[0]: a for a in m["accounting"]}
+    assert acc["read"] == {"step": "read", "in": 300, "out": 300, "rejected": 0}
+    coin = acc["test-coin"]
+    assert coin["in"] == 300 and coin["in"] == coin["out"] + coin["rejected"] and 0 < coin["rejected"] < 300
+    dup = acc["test-dup"]
+    assert dup["out"] == 2 * dup["in"]
+    seen = acc["test-seen"]
+    assert seen["in"] == seen["out"] + seen["rejected"] and seen["rejected"] > 0
+    rejects = pl.read_parquet(tmp_path / "a" / "rejects")
+    assert rejects.height == m["rejected_rows"] == coin["rejected"] + seen["rejected"]
+    assert set(rejects["reason"]) == {"coin above p", "duplicate text"}
+    rec = json.loads(rejects["record"][0])
+    assert rec["text"] == rec["text"].upper()
+    rows = load_rows(tmp_path / "a")
+    assert rows.height == m["rows"] == seen["out"]
+    assert rows["coin"].max() < 0.6  # scores stay as columns
+    assert all(len(p) == 1 for p in rows["parents"].to_list())
+    assert rows["steps"][0].to_list() == [s["signature"] for s in m["steps"]]
+
+
+def test_row_ids_are_stable_and_content_derived(corpus, tmp_path):
+    m1 = run(Pipeline("i", TextSource(corpus, "en"), [Identity()]), tmp_path / "a", workers=1)
+    m2 = run(Pipeline("i", TextSource(corpus, "en"), [Identity()]), tmp_path / "b", workers=1, batch_size=3)
+    ids1, ids2 = load_rows(tmp_path / "a")["id"], load_rows(tmp_path / "b")["id"]
+    assert ids1.to_list() == ids2.to_list() and ids1.n_unique() == 300
+    corpus.write_text(corpus.read_text().replace("sentence number 0 ", "sentence number zero "), encoding="utf-8")
+    run(Pipeline("i", TextSource(corpus, "en"), [Identity()]), tmp_path / "c", workers=1)
+    ids3 = load_rows(tmp_path / "c")["id"]
+    changed = sum(a != b for a, b in zip(ids1, ids3))
+    assert changed == 300 // 37 + 1  # exactly the edited rows got new ids
+    assert m1["content_digest"] == m2["content_digest"]
+
+
+def test_reader_rejects_are_accounted(tmp_path):
+    p = tmp_path / "x.txt"
+    p.write_bytes(b"good\n\nbad\xff\nfine\n")
+    m = run(Pipeline("r", TextSource(p, "en", on_error="reject"), [Identity()]), tmp_path / "o", workers=1)
+    assert m["accounting"][0] == {"step": "read", "in": 4, "out": 2, "rejected": 2}
+    rej = pl.read_parquet(tmp_path / "o" / "rejects")
+    assert rej["step"].to_list() == ["read", "read"] and rej["src_row"].to_list() == [1, 2]
+
+
+def test_finished_dataset_is_not_overwritten_silently(corpus, tmp_path):
+    pipe = Pipeline("i", TextSource(corpus, "en"), [Identity()])
+    run(pipe, tmp_path / "o", workers=1)
+    with pytest.raises(ConfigError, match="already holds a finished dataset"):
+        run(pipe, tmp_path / "o", workers=1)
+    run(pipe, tmp_path / "o", workers=1, overwrite=True)
+
+
+def test_unfinished_run_directory_is_restarted(corpus, tmp_path):
+    out = tmp_path / "o"
+    (out / "data").mkdir(parents=True)
+    (out / "data" / "part-00000.parquet").write_bytes(b"half-written")
+    m = run(Pipeline("i", TextSource(corpus, "en"), [Identity()]), out, workers=1)
+    assert m["rows"] == 300
+    from xdata.dataset import verify
+
+    assert verify(out).ok
+
+
+def test_bad_executor_settings(corpus, tmp_path):
+    pipe = Pipeline("i", TextSource(corpus, "en"), [Identity()])
+    with pytest.raises(ConfigError, match="batch size must be at least 1"):
+        run(pipe, tmp_path / "o", batch_size=0)
+    with pytest.raises(ConfigError, match="unknown executor 'spark'"):
+        run(pipe, tmp_path / "o", executor="spark")
