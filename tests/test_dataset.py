@@ -10,7 +10,6 @@ from typer.testing import CliRunner
 from steps_for_tests import Coin, Upper
 from xdata.cli import app
 from xdata.dataset import diff, info, trace, verify
-from xdata.dataset.writer import DatasetWriter
 from xdata.io import ParallelSource, TextSource
 from xdata.pipeline import Pipeline, run
 
@@ -26,15 +25,7 @@ def dataset(tmp_path):
     pipe = Pipeline("demo-pairs", ParallelSource(src, tgt, "en", "sw"), [Coin(p=0.8)], license="cc0-1.0",
                     description="Test pairs.")
     out = tmp_path / "ds"
-    # small shards so the layout has several files
-    import xdata.dataset.writer as w
-
-    old = w.SHARD_ROWS
-    w.SHARD_ROWS = 40
-    try:
-        m = run(pipe, out, seed=3, workers=1, batch_size=16)
-    finally:
-        w.SHARD_ROWS = old
+    m = run(pipe, out, seed=3, workers=1, batch_size=16, block_rows=40)  # small blocks: several shards
     return out, m
 
 

@@ -55,12 +55,18 @@ def make(corpus):
 
 
 def test_same_output_bytes_across_batch_sizes_and_workers(corpus, tmp_path):
-    a = run(make(corpus), tmp_path / "a", seed=7, batch_size=300, workers=1)
-    b = run(make(corpus), tmp_path / "b", seed=7, batch_size=7, workers=2)
-    c = run(make(corpus), tmp_path / "c", seed=7, batch_size=64, workers=2)
+    a = run(make(corpus), tmp_path / "a", seed=7, batch_size=300, workers=1, block_rows=100)
+    b = run(make(corpus), tmp_path / "b", seed=7, batch_size=7, workers=2, block_rows=100)
+    c = run(make(corpus), tmp_path / "c", seed=7, batch_size=64, workers=2, block_rows=100)
     assert a["content_digest"] == b["content_digest"] == c["content_digest"]
     assert [s["sha256"] for s in a["shards"]] == [s["sha256"] for s in b["shards"]] == [s["sha256"] for s in c["shards"]]
-    assert a["version"] == b["version"]
+    assert a["version"] == b["version"] and len(a["shards"]) == 3
+    # Without a global step the workers write the shards themselves: same bytes again.
+    pipe = lambda: Pipeline("det", TextSource(corpus, "en"), [Upper(), Coin(p=0.6), Duplicate(n=2)])  # noqa: E731
+    e = run(pipe(), tmp_path / "e", seed=7, batch_size=300, workers=1, block_rows=100)
+    f = run(pipe(), tmp_path / "f", seed=7, batch_size=11, workers=2, block_rows=100)
+    assert e["content_digest"] == f["content_digest"]
+    assert [s["sha256"] for s in e["shards"]] == [s["sha256"] for s in f["shards"]]
     d = run(make(corpus), tmp_path / "d", seed=8, batch_size=300, workers=1)
     assert d["content_digest"] != a["content_digest"]
 

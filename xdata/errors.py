@@ -38,6 +38,14 @@ class InputError(XdataError):
         prefix = ":".join(where[:2]) + (f" ({where[2]})" if len(where) > 2 else "")
         super().__init__(f"{prefix}: {message}" if prefix else message)
 
+    def __reduce__(self):  # type: ignore[no-untyped-def]
+        # Errors raised in worker processes travel back to the driver intact.
+        return (_rebuild_input_error, (self.reason, self.path, self.line, self.field))
+
+
+def _rebuild_input_error(reason: str, path: str | None, line: int | None, field: str | None) -> InputError:
+    return InputError(reason, path=path, line=line, field=field)
+
 
 class ConfigError(XdataError):
     """A pipeline, step or recipe is configured wrongly (unknown parameter, bad value, ...)."""
@@ -57,7 +65,11 @@ class MissingDependency(XdataError):
     def __init__(self, package: str, extra: str, purpose: str) -> None:
         self.package = package
         self.extra = extra
+        self.purpose = purpose
         super().__init__(
             f"{purpose} needs the optional package {package!r}, which is not installed. "
             f"Install it with: pip install 'xdata[{extra}]'"
         )
+
+    def __reduce__(self):  # type: ignore[no-untyped-def]
+        return (MissingDependency, (self.package, self.extra, self.purpose))

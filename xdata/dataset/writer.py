@@ -2,30 +2,31 @@
 
 Layout (ARCHITECTURE.md)::
 
-    DIR/data/part-NNNNN.parquet      rows, fixed rows per shard, written atomically
-    DIR/rejects/part-NNNNN.parquet   dropped rows with step and reason
+    DIR/data/part-NNNNN.parquet      rows of input block NNNNN, written atomically
+    DIR/rejects/part-NNNNN.parquet   rows of that block dropped by a step, with step and reason
     DIR/README.md                    Hugging Face dataset card
     DIR/croissant.json               MLCommons Croissant metadata
     DIR/manifest.json                written last
 
-Shards hold a fixed number of rows whatever the batch size, so the same rows give the
-same bytes. ``content_digest`` is one sha256 over every row in order (as JSON lines), so
-it does not depend on how rows were sharded either.
+A shard holds the output of one fixed-size block of input rows, whatever the batch size
+or worker count, so the same inputs give the same bytes. ``content_digest`` is a sha256
+over the digests of every row in order (each row as one JSON line), so it does not depend
+on how rows are sharded either.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
 import hashlib
-import io
 import json
 import shutil
 from collections import Counter
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import polars as pl
-import pyarrow.parquet as pq
+import xxhash
 
 from .. import __version__
 from ..errors import ConfigError, PipelineError
@@ -33,64 +34,31 @@ from ..hashing import digest_file, digest_value
 from ..records import REJECT_SCHEMA, schema
 from .manifest import MANIFEST
 
-SHARD_ROWS = 250_000
 ROW_GROUP_ROWS = 50_000
 
 
-def _write_parquet(df: pl.DataFrame, path: Path) -> None:
+@dataclass
+class BlockWritten:
+    """What writing one block produced (returned from workers to the driver)."""
+
+    index: int
+    shard: dict[str, Any] | None = None
+    reject_shard: dict[str, Any] | None = None
+    row_digests: bytes = b""
+    lang_rows: dict[str, int] = field(default_factory=dict)
+    reject_reasons: dict[str, int] = field(default_factory=dict)
+    columns: dict[str, str] = field(default_factory=dict)
+
+
+def _write_parquet(df: pl.DataFrame, path: Path) -> dict[str, Any]:
     tmp = path.with_name(f".{path.name}.tmp")
-    pq.write_table(df.to_arrow(), tmp, compression="zstd", row_group_size=ROW_GROUP_ROWS)
+    df.write_parquet(tmp, compression="zstd", compression_level=1, row_group_size=ROW_GROUP_ROWS, statistics=True)
     tmp.replace(path)
+    return {"path": f"{path.parent.name}/{path.name}", "sha256": digest_file(path), "rows": df.height,
+            "bytes": path.stat().st_size}
 
 
-class _ShardSink:
-    """Buffers rows and writes fixed-size shards into one folder."""
-
-    def __init__(self, folder: Path, schema_: dict[str, pl.DataType], shard_rows: int,
-                 digest: "hashlib._Hash | None" = None) -> None:
-        self.folder = folder
-        self.schema = schema_
-        self.shard_rows = shard_rows
-        self.buf: list[pl.DataFrame] = []
-        self.buffered = 0
-        self.shards: list[dict[str, Any]] = []
-        self.rows = 0
-        self.digest = digest
-
-    def add(self, df: pl.DataFrame) -> None:
-        if df.height == 0:
-            return
-        self.buf.append(df)
-        self.buffered += df.height
-        while self.buffered >= self.shard_rows:
-            self._flush(self.shard_rows)
-
-    def _flush(self, n: int | None) -> None:
-        if self.buf:
-            allrows = pl.concat(self.buf, how="diagonal_relaxed") if len(self.buf) > 1 else self.buf[0]
-        else:
-            allrows = pl.DataFrame(schema=self.schema)
-        n = allrows.height if n is None else n
-        part, rest = allrows.slice(0, n), allrows.slice(n)
-        self.buf = [rest] if rest.height else []
-        self.buffered = rest.height
-        part = _conform(part, self.schema)
-        path = self.folder / f"part-{len(self.shards):05d}.parquet"
-        _write_parquet(part, path)
-        if self.digest is not None:
-            buf = io.BytesIO()
-            part.write_ndjson(buf)
-            self.digest.update(buf.getvalue())
-        self.shards.append({"path": f"{self.folder.name}/{path.name}", "sha256": digest_file(path),
-                            "rows": part.height, "bytes": path.stat().st_size})
-        self.rows += part.height
-
-    def close(self) -> None:
-        if self.buffered or not self.shards:
-            self._flush(None)
-
-
-def _conform(df: pl.DataFrame, want: dict[str, pl.DataType]) -> pl.DataFrame:
+def conform(df: pl.DataFrame, want: dict[str, pl.DataType]) -> pl.DataFrame:
     """Required columns first in schema order (with their types), then any extra columns sorted."""
     for c, t in want.items():
         if c not in df.columns:
@@ -99,16 +67,60 @@ def _conform(df: pl.DataFrame, want: dict[str, pl.DataType]) -> pl.DataFrame:
     return df.select([pl.col(c).cast(t) for c, t in want.items()] + [pl.col(c) for c in extra])
 
 
+def row_digests(df: pl.DataFrame) -> bytes:
+    """16-byte XXH3-128 digest of each row, concatenated in row order.
+
+    A row is serialised as its column names and values (lists joined, nulls marked) joined
+    with control separators, so equal rows give equal digests whatever shard holds them.
+    """
+    if df.height == 0:
+        return b""
+    parts: list[pl.Expr] = []
+    for name, dtype in df.schema.items():
+        col = pl.col(name)
+        if isinstance(dtype, pl.List):
+            val = col.cast(pl.List(pl.String)).list.join("\x1e", ignore_nulls=False)
+        elif isinstance(dtype, (pl.Struct, pl.Array)):
+            val = pl.struct(col).struct.json_encode()
+        else:
+            val = col.cast(pl.String)
+        parts.append(pl.lit(name + "\x1d") + val.fill_null("\x00"))
+    keys = df.select(pl.concat_str(parts, separator="\x1f").alias("k"))["k"].to_list()
+    h = xxhash.xxh3_128_digest
+    return b"".join([h(k.encode("utf-8")) for k in keys])
+
+
+def write_block(directory: str | Path, index: int, rows: pl.DataFrame, rejects: pl.DataFrame,
+                kind: str) -> BlockWritten:
+    """Write one block's rows and rejects as shards ``part-{index:05d}``; runs in workers."""
+    d = Path(directory)
+    out = BlockWritten(index)
+    if rows.height:
+        rows = conform(rows, schema(kind))
+        out.shard = _write_parquet(rows, d / "data" / f"part-{index:05d}.parquet")
+        out.row_digests = row_digests(rows)
+        keys = (rows["src_lang"] + "-" + rows["tgt_lang"]) if kind == "pair" else rows["lang"]
+        out.lang_rows = {k: n for k, n in keys.value_counts().iter_rows()}
+        out.columns = {c: str(t) for c, t in rows.schema.items()}
+    if rejects.height:
+        rejects = rejects.select(list(REJECT_SCHEMA))
+        out.reject_shard = _write_parquet(rejects, d / "rejects" / f"part-{index:05d}.parquet")
+        out.reject_reasons = {f"{s}: {r}": n for s, r, n in rejects.group_by(["step", "reason"]).len().iter_rows()}
+    return out
+
+
 class DatasetWriter:
-    """Writes one dataset version directory for a pipeline run."""
+    """Collects the written blocks of one run and finishes the dataset version directory."""
 
     def __init__(self, out: str | Path, pipeline: Any, *, kind: str, seed: int,
-                 recipe: dict[str, Any] | None = None, overwrite: bool = False,
-                 shard_rows: int | None = None) -> None:
+                 recipe: dict[str, Any] | None = None, overwrite: bool = False) -> None:
         self.dir = Path(out)
         if (self.dir / MANIFEST).exists() and not overwrite:
             raise ConfigError(f"{self.dir} already holds a finished dataset; choose another --out or pass --overwrite")
-        if self.dir.exists() and any(self.dir.iterdir()):
+        if self.dir.exists() and not self.dir.is_dir():
+            raise ConfigError(f"--out {self.dir} is a file, expected a directory")
+        if self.dir.exists():
+            # An unfinished run (no manifest) or an overwrite: start its shards afresh.
             for sub in ("data", "rejects"):
                 if (self.dir / sub).exists():
                     shutil.rmtree(self.dir / sub)
@@ -121,36 +133,40 @@ class DatasetWriter:
         self.seed = seed
         self.recipe = recipe
         self._digest = hashlib.sha256()
-        shard_rows = shard_rows or SHARD_ROWS
-        self.data = _ShardSink(self.dir / "data", schema(kind), shard_rows, self._digest)
-        self.rejects = _ShardSink(self.dir / "rejects", REJECT_SCHEMA, shard_rows)
+        self.shards: list[dict[str, Any]] = []
+        self.reject_shards: list[dict[str, Any]] = []
         self.lang_rows: Counter[str] = Counter()
         self.reject_reasons: Counter[str] = Counter()
         self.columns: dict[str, str] = {}
+        self._next = 0
 
-    def write(self, rows: pl.DataFrame) -> None:
-        if rows.height == 0:
-            return
-        for c, t in rows.schema.items():
-            self.columns.setdefault(c, str(t))
-        if self.kind == "pair":
-            keys = (rows["src_lang"] + "-" + rows["tgt_lang"]).value_counts()
-        else:
-            keys = rows["lang"].value_counts()
-        for k, n in keys.iter_rows():
-            self.lang_rows[k] += n
-        self.data.add(rows)
+    def add(self, block: BlockWritten) -> None:
+        """Account for a written block (blocks must arrive in input order)."""
+        if block.index < self._next:
+            raise PipelineError(f"block {block.index} arrived after block {self._next - 1}")
+        self._next = block.index + 1
+        if block.shard:
+            self.shards.append(block.shard)
+        if block.reject_shard:
+            self.reject_shards.append(block.reject_shard)
+        self._digest.update(block.row_digests)
+        self.lang_rows.update(block.lang_rows)
+        self.reject_reasons.update(block.reject_reasons)
+        for c, t in block.columns.items():
+            self.columns.setdefault(c, t)
 
-    def write_rejects(self, rejects: pl.DataFrame) -> None:
-        if rejects.height == 0:
-            return
-        for step, reason, n in rejects.group_by(["step", "reason"]).len().iter_rows():
-            self.reject_reasons[f"{step}: {reason}"] += n
-        self.rejects.add(rejects.select(list(REJECT_SCHEMA)))
+    @property
+    def rows(self) -> int:
+        return sum(s["rows"] for s in self.shards)
+
+    @property
+    def rejected(self) -> int:
+        return sum(s["rows"] for s in self.reject_shards)
 
     def finish(self, accounting: list[dict[str, Any]], **run_info: Any) -> dict[str, Any]:
-        self.data.close()
-        self.rejects.close()
+        if not self.shards:  # an empty dataset still has one (empty) shard with the schema
+            self.shards.append(_write_parquet(pl.DataFrame(schema=schema(self.kind)),
+                                              self.dir / "data" / "part-00000.parquet"))
         self._check_accounting(accounting)
         p = self.pipeline
         inputs = [p.source.describe()]
@@ -163,8 +179,7 @@ class DatasetWriter:
             "seed": self.seed,
             "recipe": (self.recipe or {}).get("digest"),
         }, 12)
-        langs = sorted({x for k in self.lang_rows for x in k.split("-") if x} if self.kind != "pair"
-                       else {x for k in self.lang_rows for x in _split_pair(k)})
+        langs = sorted({x for k in self.lang_rows for x in (_split_pair(k) if self.kind == "pair" else [k])})
         manifest: dict[str, Any] = {
             "name": p.name,
             "version": fingerprint,
@@ -182,10 +197,10 @@ class DatasetWriter:
             "steps": steps,
             "resources": resources,
             "schema": {**{c: str(t) for c, t in schema(self.kind).items()}, **self.columns},
-            "shards": self.data.shards,
-            "rejects": self.rejects.shards,
-            "rows": self.data.rows,
-            "rejected_rows": self.rejects.rows,
+            "shards": self.shards,
+            "rejects": self.reject_shards,
+            "rows": self.rows,
+            "rejected_rows": self.rejected,
             "accounting": accounting,
             "stats": {"rows_per_language": dict(sorted(self.lang_rows.items())), "languages": langs,
                       "reject_reasons": dict(sorted(self.reject_reasons.items()))},
@@ -197,7 +212,7 @@ class DatasetWriter:
         write_card(self.dir, manifest)
         write_croissant(self.dir, manifest)
         tmp = self.dir / f".{MANIFEST}.tmp"
-        tmp.write_text(json.dumps(manifest, indent=2, ensure_ascii=False, sort_keys=False) + "\n", encoding="utf-8")
+        tmp.write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
         tmp.replace(self.dir / MANIFEST)
         return manifest
 
@@ -206,21 +221,19 @@ class DatasetWriter:
         for a in accounting:
             if not a.get("expands") and a["in"] != a["out"] + a["rejected"]:
                 raise PipelineError(f"row accounting broken at {a['step']}: {a}")
-        last = accounting[-1]["out"]
-        if last != self.data.rows:
-            raise PipelineError(f"{last} rows left the last step but {self.data.rows} were written")
+        if accounting[-1]["out"] != self.rows:
+            raise PipelineError(f"{accounting[-1]['out']} rows left the last step but {self.rows} were written")
         total_rej = sum(a["rejected"] for a in accounting)
-        if total_rej != self.rejects.rows:
-            raise PipelineError(f"{total_rej} rows were rejected but {self.rejects.rows} reject rows were written")
+        if total_rej != self.rejected:
+            raise PipelineError(f"{total_rej} rows were rejected but {self.rejected} reject rows were written")
 
 
 def _split_pair(key: str) -> list[str]:
     # keys look like "sw-en" or "sr-Latn-en"; a script subtag is 4 letters, title case.
-    parts = key.split("-")
     out: list[str] = []
-    for p in parts:
-        if out and (len(p) == 4 and p.istitle()):
-            out[-1] += "-" + p
+    for part in key.split("-"):
+        if out and len(part) == 4 and part.istitle():
+            out[-1] += "-" + part
         else:
-            out.append(p)
+            out.append(part)
     return out

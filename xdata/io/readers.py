@@ -10,6 +10,7 @@ reading goes on. Nothing is silently dropped or repaired.
 
 from __future__ import annotations
 
+import io
 import itertools
 import json
 from abc import ABC, abstractmethod
@@ -43,9 +44,26 @@ class Source(ABC):
     name: str
     on_error: OnError = "raise"
 
-    @abstractmethod
     def batches(self, batch_size: int) -> Iterator[SourceBatch]:
         """Yield the input in order, ``batch_size`` rows (or fewer) at a time."""
+        parser = self.parser()
+        for chunk in self.chunks(batch_size):
+            yield parser.parse(chunk) if parser is not None else chunk
+
+    def chunks(self, rows: int) -> Iterator[Any]:
+        """Raw pieces of at most ``rows`` rows, cheap to cut (runs in the driver process).
+
+        Sources whose parsing is costly yield raw chunks here and parse them in
+        :meth:`parse`, which runs in worker processes; the default yields parsed batches.
+        """
+        raise NotImplementedError
+
+    def parser(self) -> "Source | None":
+        """The object whose :meth:`parse` turns a chunk into a batch (None: chunks are batches)."""
+        return None
+
+    def parse(self, chunk: Any) -> SourceBatch:
+        return chunk  # type: ignore[no-any-return]
 
     @abstractmethod
     def digest(self) -> str:
@@ -103,6 +121,48 @@ def _decode(raw: bytes) -> tuple[str | None, str | None]:
         return None, f"invalid UTF-8 at byte {e.start} of the line (0x{raw[e.start]:02x}); expected UTF-8 text"
 
 
+def _fast_lines(chunk: list[bytes]) -> pl.Series | None:
+    """Decode a chunk of raw lines at once (the common, clean case); None if any byte is bad.
+
+    The slow per-line path then runs on that chunk only, to name the exact line.
+    """
+    try:
+        text = b"".join(chunk).decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    if text.endswith("\n"):
+        text = text[:-1]
+    lines = pl.Series("line", text.split("\n"), pl.String)
+    if "\r" in text:
+        lines = lines.str.strip_suffix("\r")
+    return lines
+
+
+def _fast_columns(chunk: list[bytes], names: tuple[str, ...], sep: str) -> list[pl.Series] | None:
+    """Split clean lines into columns with polars' CSV parser (no quoting); None if unsure.
+
+    Used when every line decodes as UTF-8, has no CR and exactly ``len(names)`` fields; any
+    doubt sends the chunk to the per-line path, which names the offending line.
+    """
+    blob = b"".join(chunk)
+    if b"\r" in blob or (len(names) == 1 and sep.encode() in blob):
+        return None
+    try:
+        blob.decode("utf-8")
+        df = pl.read_csv(io.BytesIO(blob), separator=sep, has_header=False, quote_char=None,
+                         schema={n: pl.String for n in names}, comment_prefix=None, raise_if_empty=False,
+                         truncate_ragged_lines=False, eol_char="\n")
+    except (UnicodeDecodeError, pl.exceptions.PolarsError):
+        return None
+    if df.height != len(chunk) or any(df[n].null_count() for n in names):
+        return None
+    return [df[n] for n in names]
+
+
+def _blank(s: pl.Series) -> bool:
+    return bool((s.str.strip_chars().str.len_bytes() == 0).any())
+
+
 def _stem(path: str | Path) -> str:
     name = Path(path).name
     for suf in (".gz", ".zst", ".zstd", ".xz", ".bz2"):
@@ -131,33 +191,60 @@ class TextSource(Source):
     def digest(self) -> str:
         return digest_file(self.path)
 
-    def batches(self, batch_size: int) -> Iterator[SourceBatch]:
+    def chunks(self, rows: int) -> Iterator[tuple[int, list[bytes]]]:
         with open_binary(self.path) as fh:
             row = 0
             while True:
-                chunk = list(itertools.islice(fh, batch_size))
+                chunk = list(itertools.islice(fh, rows))
                 if not chunk:
                     return
-                texts: list[str] = []
-                rows: list[int] = []
-                rejects: list[dict[str, Any]] = []
-                for raw in chunk:
-                    text, err = _decode(raw)
-                    if err is None and not self.allow_empty and not text.strip():  # type: ignore[union-attr]
-                        err = "empty line where a sentence is required"
-                    if err is not None:
-                        if self.on_error == "raise":
-                            raise InputError(err, path=self.path, line=row + 1)
-                        rejects.append(_reject(self, row, err, {"line": raw.decode("utf-8", "backslashreplace").rstrip("\r\n")}))
-                    else:
-                        texts.append(text)  # type: ignore[arg-type]
-                        rows.append(row)
-                    row += 1
-                df = pl.DataFrame(
-                    {"lang": [self.lang] * len(texts), "text": texts, "src_row": rows},
-                    schema={"lang": pl.String, "text": pl.String, "src_row": pl.Int64},
-                )
-                yield SourceBatch(df, _rejects_frame(rejects))
+                yield row, chunk
+                row += len(chunk)
+
+    def parser(self) -> Source:
+        return self
+
+    def parse(self, chunk: tuple[int, list[bytes]]) -> SourceBatch:
+        row, lines = chunk
+        cols = _fast_columns(lines, ("text",), "\x00")
+        fast = cols[0] if cols is not None else _fast_lines(lines)
+        if fast is not None and (self.allow_empty or not _blank(fast)):
+            n = fast.len()
+            return SourceBatch(pl.DataFrame({
+                "lang": pl.repeat(self.lang, n, dtype=pl.String, eager=True),
+                "text": fast,
+                "src_row": pl.int_range(row, row + n, dtype=pl.Int64, eager=True)}))
+        texts: list[str] = []
+        rows: list[int] = []
+        rejects: list[dict[str, Any]] = []
+        for raw in lines:
+            text, err = _decode(raw)
+            if err is None and not self.allow_empty and not text.strip():  # type: ignore[union-attr]
+                err = "empty line where a sentence is required"
+            if err is not None:
+                if self.on_error == "raise":
+                    raise InputError(err, path=self.path, line=row + 1)
+                rejects.append(_reject(self, row, err, {"line": raw.decode("utf-8", "backslashreplace").rstrip("\r\n")}))
+            else:
+                texts.append(text)  # type: ignore[arg-type]
+                rows.append(row)
+            row += 1
+        df = pl.DataFrame(
+            {"lang": [self.lang] * len(texts), "text": texts, "src_row": rows},
+            schema={"lang": pl.String, "text": pl.String, "src_row": pl.Int64},
+        )
+        return SourceBatch(df, _rejects_frame(rejects))
+
+
+def _pairs_frame(src_lang: str, src: pl.Series, tgt_lang: str, tgt: pl.Series, row: int) -> pl.DataFrame:
+    n = src.len()
+    return pl.DataFrame({
+        "src_lang": pl.repeat(src_lang, n, dtype=pl.String, eager=True),
+        "src": src.alias("src"),
+        "tgt_lang": pl.repeat(tgt_lang, n, dtype=pl.String, eager=True),
+        "tgt": tgt.alias("tgt"),
+        "src_row": pl.int_range(row, row + n, dtype=pl.Int64, eager=True),
+    })
 
 
 class ParallelSource(Source):
@@ -182,12 +269,12 @@ class ParallelSource(Source):
     def digest(self) -> str:
         return digest_files(self.paths())
 
-    def batches(self, batch_size: int) -> Iterator[SourceBatch]:
+    def chunks(self, rows: int) -> Iterator[tuple[int, list[bytes], list[bytes]]]:
         with open_binary(self.src_path) as fs, open_binary(self.tgt_path) as ft:
             row = 0
             while True:
-                a = list(itertools.islice(fs, batch_size))
-                b = list(itertools.islice(ft, batch_size))
+                a = list(itertools.islice(fs, rows))
+                b = list(itertools.islice(ft, rows))
                 if len(a) != len(b):
                     short, long_, n = (self.src_path, self.tgt_path, row + len(a)) if len(a) < len(b) \
                         else (self.tgt_path, self.src_path, row + len(b))
@@ -202,38 +289,51 @@ class ParallelSource(Source):
                     )
                 if not a:
                     return
-                src: list[str] = []
-                tgt: list[str] = []
-                rows: list[int] = []
-                rejects: list[dict[str, Any]] = []
-                for ra, rb in zip(a, b):
-                    ta, ea = _decode(ra)
-                    tb, eb = _decode(rb)
-                    err, where = (ea, self.src_path) if ea else (eb, self.tgt_path)
-                    if err is None and not self.allow_empty:
-                        if not ta.strip():  # type: ignore[union-attr]
-                            err, where = "empty line where a sentence is required", self.src_path
-                        elif not tb.strip():  # type: ignore[union-attr]
-                            err, where = "empty line where a sentence is required", self.tgt_path
-                    if err is not None:
-                        if self.on_error == "raise":
-                            raise InputError(err, path=where, line=row + 1)
-                        rejects.append(_reject(self, row, f"{Path(where).name}: {err}", {
-                            "src": ra.decode("utf-8", "backslashreplace").rstrip("\r\n"),
-                            "tgt": rb.decode("utf-8", "backslashreplace").rstrip("\r\n")}))
-                    else:
-                        src.append(ta)  # type: ignore[arg-type]
-                        tgt.append(tb)  # type: ignore[arg-type]
-                        rows.append(row)
-                    row += 1
-                n = len(rows)
-                df = pl.DataFrame(
-                    {"src_lang": [self.src_lang] * n, "src": src, "tgt_lang": [self.tgt_lang] * n,
-                     "tgt": tgt, "src_row": rows},
-                    schema={"src_lang": pl.String, "src": pl.String, "tgt_lang": pl.String,
-                            "tgt": pl.String, "src_row": pl.Int64},
-                )
-                yield SourceBatch(df, _rejects_frame(rejects))
+                yield row, a, b
+                row += len(a)
+
+    def parser(self) -> Source:
+        return self
+
+    def parse(self, chunk: tuple[int, list[bytes], list[bytes]]) -> SourceBatch:
+        row, a, b = chunk
+        ca, cb = _fast_columns(a, ("src",), "\x00"), _fast_columns(b, ("tgt",), "\x00")
+        fa = ca[0] if ca is not None else _fast_lines(a)
+        fb = cb[0] if cb is not None else _fast_lines(b)
+        if fa is not None and fb is not None and (self.allow_empty or not (_blank(fa) or _blank(fb))):
+            return SourceBatch(_pairs_frame(self.src_lang, fa, self.tgt_lang, fb, row))
+        src: list[str] = []
+        tgt: list[str] = []
+        rows: list[int] = []
+        rejects: list[dict[str, Any]] = []
+        for ra, rb in zip(a, b):
+            ta, ea = _decode(ra)
+            tb, eb = _decode(rb)
+            err, where = (ea, self.src_path) if ea else (eb, self.tgt_path)
+            if err is None and not self.allow_empty:
+                if not ta.strip():  # type: ignore[union-attr]
+                    err, where = "empty line where a sentence is required", self.src_path
+                elif not tb.strip():  # type: ignore[union-attr]
+                    err, where = "empty line where a sentence is required", self.tgt_path
+            if err is not None:
+                if self.on_error == "raise":
+                    raise InputError(err, path=where, line=row + 1)
+                rejects.append(_reject(self, row, f"{Path(where).name}: {err}", {
+                    "src": ra.decode("utf-8", "backslashreplace").rstrip("\r\n"),
+                    "tgt": rb.decode("utf-8", "backslashreplace").rstrip("\r\n")}))
+            else:
+                src.append(ta)  # type: ignore[arg-type]
+                tgt.append(tb)  # type: ignore[arg-type]
+                rows.append(row)
+            row += 1
+        n = len(rows)
+        df = pl.DataFrame(
+            {"src_lang": [self.src_lang] * n, "src": src, "tgt_lang": [self.tgt_lang] * n,
+             "tgt": tgt, "src_row": rows},
+            schema={"src_lang": pl.String, "src": pl.String, "tgt_lang": pl.String,
+                    "tgt": pl.String, "src_row": pl.Int64},
+        )
+        return SourceBatch(df, _rejects_frame(rejects))
 
 
 class TsvSource(Source):
@@ -260,46 +360,60 @@ class TsvSource(Source):
     def digest(self) -> str:
         return digest_file(self.path)
 
-    def batches(self, batch_size: int) -> Iterator[SourceBatch]:
-        need = max(self.cols) + 1
+    def chunks(self, rows: int) -> Iterator[tuple[int, list[bytes]]]:
         with open_binary(self.path) as fh:
             row = 0
             while True:
-                chunk = list(itertools.islice(fh, batch_size))
+                chunk = list(itertools.islice(fh, rows))
                 if not chunk:
                     return
-                src: list[str] = []
-                tgt: list[str] = []
-                rows: list[int] = []
-                rejects: list[dict[str, Any]] = []
-                for raw in chunk:
-                    text, err = _decode(raw)
-                    fields: list[str] = []
-                    if err is None:
-                        fields = text.split("\t")  # type: ignore[union-attr]
-                        if self.n_columns is not None and len(fields) != self.n_columns:
-                            err = f"expected {self.n_columns} tab-separated columns, found {len(fields)}"
-                        elif len(fields) < need:
-                            err = f"expected at least {need} tab-separated columns, found {len(fields)}"
-                        elif not self.allow_empty and (not fields[self.cols[0]].strip() or not fields[self.cols[1]].strip()):
-                            err = "empty column where a sentence is required"
-                    if err is not None:
-                        if self.on_error == "raise":
-                            raise InputError(err, path=self.path, line=row + 1)
-                        rejects.append(_reject(self, row, err, {"line": raw.decode("utf-8", "backslashreplace").rstrip("\r\n")}))
-                    else:
-                        src.append(fields[self.cols[0]])
-                        tgt.append(fields[self.cols[1]])
-                        rows.append(row)
-                    row += 1
-                n = len(rows)
-                df = pl.DataFrame(
-                    {"src_lang": [self.src_lang] * n, "src": src, "tgt_lang": [self.tgt_lang] * n,
-                     "tgt": tgt, "src_row": rows},
-                    schema={"src_lang": pl.String, "src": pl.String, "tgt_lang": pl.String,
-                            "tgt": pl.String, "src_row": pl.Int64},
-                )
-                yield SourceBatch(df, _rejects_frame(rejects))
+                yield row, chunk
+                row += len(chunk)
+
+    def parser(self) -> Source:
+        return self
+
+    def parse(self, piece: tuple[int, list[bytes]]) -> SourceBatch:
+        need = max(self.cols) + 1
+        row, chunk = piece
+        if self.n_columns == 2 and self.cols in ((0, 1), (1, 0)):
+            cols = _fast_columns(chunk, ("c0", "c1"), "\t")
+            if cols is not None:
+                a, b = cols[self.cols[0]], cols[self.cols[1]]
+                if self.allow_empty or not (_blank(a) or _blank(b)):
+                    return SourceBatch(_pairs_frame(self.src_lang, a, self.tgt_lang, b, row))
+        src: list[str] = []
+        tgt: list[str] = []
+        rows: list[int] = []
+        rejects: list[dict[str, Any]] = []
+        for raw in chunk:
+            text, err = _decode(raw)
+            fields: list[str] = []
+            if err is None:
+                fields = text.split("\t")  # type: ignore[union-attr]
+                if self.n_columns is not None and len(fields) != self.n_columns:
+                    err = f"expected {self.n_columns} tab-separated columns, found {len(fields)}"
+                elif len(fields) < need:
+                    err = f"expected at least {need} tab-separated columns, found {len(fields)}"
+                elif not self.allow_empty and (not fields[self.cols[0]].strip() or not fields[self.cols[1]].strip()):
+                    err = "empty column where a sentence is required"
+            if err is not None:
+                if self.on_error == "raise":
+                    raise InputError(err, path=self.path, line=row + 1)
+                rejects.append(_reject(self, row, err, {"line": raw.decode("utf-8", "backslashreplace").rstrip("\r\n")}))
+            else:
+                src.append(fields[self.cols[0]])
+                tgt.append(fields[self.cols[1]])
+                rows.append(row)
+            row += 1
+        n = len(rows)
+        df = pl.DataFrame(
+            {"src_lang": [self.src_lang] * n, "src": src, "tgt_lang": [self.tgt_lang] * n,
+             "tgt": tgt, "src_row": rows},
+            schema={"src_lang": pl.String, "src": pl.String, "tgt_lang": pl.String,
+                    "tgt": pl.String, "src_row": pl.Int64},
+        )
+        return SourceBatch(df, _rejects_frame(rejects))
 
 
 def _coerce_records(records: list[dict[str, Any]], kind: str, where: str, first_row: int,
@@ -373,7 +487,7 @@ class JsonlSource(Source):
     def digest(self) -> str:
         return digest_file(self.path)
 
-    def batches(self, batch_size: int) -> Iterator[SourceBatch]:
+    def chunks(self, batch_size: int) -> Iterator[SourceBatch]:
         with open_binary(self.path) as fh:
             row = 0
             while True:
@@ -433,7 +547,7 @@ class ParquetSource(Source):
     def digest(self) -> str:
         return digest_files(self.files)
 
-    def batches(self, batch_size: int) -> Iterator[SourceBatch]:
+    def chunks(self, batch_size: int) -> Iterator[SourceBatch]:
         import pyarrow.parquet as pq
 
         row = 0
@@ -464,7 +578,7 @@ class DatasetSource(ParquetSource):
     def digest(self) -> str:
         return self._digest
 
-    def batches(self, batch_size: int) -> Iterator[SourceBatch]:
+    def chunks(self, batch_size: int) -> Iterator[SourceBatch]:
         import pyarrow.parquet as pq
 
         row = 0
@@ -537,7 +651,7 @@ class ConllSource(Source):
         if raw:
             yield sent, start, tokens, tags, err, "\n".join(raw)
 
-    def batches(self, batch_size: int) -> Iterator[SourceBatch]:
+    def chunks(self, batch_size: int) -> Iterator[SourceBatch]:
         it = self._sentences()
         while True:
             chunk = list(itertools.islice(it, batch_size))
@@ -658,7 +772,7 @@ class ConlluSource(Source):
     def digest(self) -> str:
         return digest_file(self.path)
 
-    def batches(self, batch_size: int) -> Iterator[SourceBatch]:
+    def chunks(self, batch_size: int) -> Iterator[SourceBatch]:
         it = enumerate(read_conllu_sentences(self.path))
         while True:
             chunk = list(itertools.islice(it, batch_size))
@@ -711,7 +825,7 @@ class HFSource(Source):
 
         return digest_value({"fingerprint": fp, "rows": len(self.ds)}, 64)
 
-    def batches(self, batch_size: int) -> Iterator[SourceBatch]:
+    def chunks(self, batch_size: int) -> Iterator[SourceBatch]:
         row = 0
         for start in range(0, len(self.ds), batch_size):
             part = self.ds[start:start + batch_size]
@@ -741,7 +855,7 @@ class FrameSource(Source):
         self.df.write_ndjson(buf)
         return hashlib.sha256(buf.getvalue()).hexdigest()
 
-    def batches(self, batch_size: int) -> Iterator[SourceBatch]:
+    def chunks(self, batch_size: int) -> Iterator[SourceBatch]:
         for start in range(0, max(self.df.height, 1), batch_size):
             part = self.df.slice(start, batch_size)
             if part.height == 0:

@@ -9,6 +9,7 @@ depend on the batch size, the worker count or the executor.
 from __future__ import annotations
 
 import collections
+import contextlib
 import multiprocessing as mp
 import os
 import sys
@@ -21,7 +22,7 @@ from typing import Any, Iterator
 import polars as pl
 
 from ..errors import ConfigError, PipelineError
-from ..hashing import row_ids
+from ..hashing import hash_strings
 from ..records import CONTENT, ID_FIELDS, OPTIONAL, PROVENANCE, REJECT_SCHEMA, validate
 from .pipeline import Pipeline
 from .step import Context, Step, StepResult
@@ -46,17 +47,15 @@ class Counts:
 
 
 @dataclass
-class BatchOutput:
+class BlockOutput:
+    """The result of one input block: written shard info, or rows for the driver's steps."""
+
     index: int
-    rows: pl.DataFrame
-    rejects: pl.DataFrame
-    counts: dict[str, Counts] = field(default_factory=dict)
-
-
-def _id_text(df: pl.DataFrame, col: str) -> list[str]:
-    if isinstance(df.schema[col], pl.List):
-        return df[col].list.join("\x1e").to_list()
-    return df[col].to_list()
+    read: Counts
+    counts: dict[str, Counts]
+    written: Any = None  # BlockWritten when the worker wrote the shards
+    rows: pl.DataFrame | None = None
+    rejects: pl.DataFrame | None = None
 
 
 def _as_rejects(df: pl.DataFrame, step: str, kind: str) -> pl.DataFrame:
@@ -75,41 +74,52 @@ def _as_rejects(df: pl.DataFrame, step: str, kind: str) -> pl.DataFrame:
 
 
 class BatchRunner:
-    """Applies the row-scope part of a pipeline to one batch: provenance first, then steps."""
+    """Turns one input block into output: parse, provenance, row steps, and (optionally) write.
 
-    def __init__(self, steps: list[Step], kind: str, src_name: str, src_version: str, seed: int) -> None:
+    The same object runs in the driver, in local worker processes and in Ray actors.
+    """
+
+    def __init__(self, steps: list[Step], kind: str, src_name: str, src_version: str, seed: int, *,
+                 parser: Any = None, batch_size: int = DEFAULT_BATCH_SIZE, out_dir: str | None = None,
+                 out_kind: str | None = None) -> None:
         self.steps = steps
         self.kind = kind
         self.src_name = src_name
         self.src_version = src_version
         self.seed = seed
+        self.parser = parser
+        self.batch_size = batch_size
+        self.out_dir = out_dir
+        self.out_kind = out_kind or kind
 
     def start(self, rows: pl.DataFrame) -> pl.DataFrame:
         """Add provenance columns to freshly read rows."""
         n = rows.height
-        ids = row_ids(
-            self.src_name,
-            [str(r) for r in rows["src_row"].to_list()],
-            *[_id_text(rows, c) for c in ID_FIELDS[self.kind]],
-        )
-        if "_parent" in rows.columns:
-            parents = pl.Series("parents", [[p] for p in rows["_parent"].to_list()], pl.List(pl.String))
-        else:
-            parents = pl.Series("parents", [[] for _ in range(n)], pl.List(pl.String))
-        meta = rows["_meta"] if "_meta" in rows.columns else pl.Series("meta", ["{}"] * n, pl.String)
-        keep_opt = [c for c in OPTIONAL[self.kind] if c in rows.columns]
+        fields = [pl.col("src_row").cast(pl.String)]
+        for c in ID_FIELDS[self.kind]:
+            fields.append(pl.col(c).list.join("\x1e") if isinstance(rows.schema[c], pl.List) else pl.col(c))
+        joined = rows.select(pl.concat_str(fields, separator="\x1f").alias("k"))["k"].to_list()
+        ids = hash_strings(self.src_name, joined)
+        empty = pl.lit([], dtype=pl.List(pl.String))
+        parents = pl.concat_list(pl.col("_parent")) if "_parent" in rows.columns else empty
+        meta = pl.col("_meta") if "_meta" in rows.columns else pl.lit("{}", pl.String)
+        keep_opt = [pl.col(c) for c in OPTIONAL[self.kind] if c in rows.columns]
         return rows.select(
-            *[pl.col(c) for c in CONTENT[self.kind]], *[pl.col(c) for c in keep_opt]
-        ).with_columns(
+            *[pl.col(c) for c in CONTENT[self.kind]],
+            *keep_opt,
             pl.Series("id", ids, pl.String),
             pl.lit(self.src_name, pl.String).alias("src_dataset"),
             pl.lit(self.src_version, pl.String).alias("src_version"),
-            rows["src_row"].cast(pl.Int64),
-            parents,
-            pl.Series("steps", [[] for _ in range(n)], pl.List(pl.String)),
+            pl.col("src_row").cast(pl.Int64),
+            parents.alias("parents"),
+            empty.alias("steps"),
             pl.lit(self.seed, pl.Int64).alias("seed"),
             meta.alias("meta"),
-        )
+        ) if n else rows.select(*[pl.col(c) for c in CONTENT[self.kind]], *keep_opt).with_columns(
+            pl.lit(None, pl.String).alias("id"), pl.lit(None, pl.String).alias("src_dataset"),
+            pl.lit(None, pl.String).alias("src_version"), pl.lit(None, pl.Int64).alias("src_row"),
+            pl.lit(None, pl.List(pl.String)).alias("parents"), pl.lit(None, pl.List(pl.String)).alias("steps"),
+            pl.lit(None, pl.Int64).alias("seed"), pl.lit(None, pl.String).alias("meta"))
 
     def apply(self, batch: pl.DataFrame, steps: list[Step], kind: str,
               counts: dict[str, Counts]) -> tuple[pl.DataFrame, list[pl.DataFrame], str]:
@@ -140,14 +150,34 @@ class BatchRunner:
             batch = out
         return batch, rejects, kind
 
-    def run(self, index: int, rows: pl.DataFrame) -> BatchOutput:
+    def run_block(self, index: int, chunk: Any) -> BlockOutput:
+        """Parse a raw chunk, run the row steps batch by batch, write the shards if asked."""
+        from ..dataset.writer import write_block
+
+        sb = self.parser.parse(chunk) if self.parser is not None else chunk
+        read = Counts(sb.rows.height + sb.rejects.height, sb.rows.height, sb.rejects.height)
         counts: dict[str, Counts] = {}
-        batch = self.start(rows)
-        out, rejects, kind = self.apply(batch, self.steps, self.kind, counts)
-        if out.height:
-            validate(out, kind, where=f"output of batch {index}")
+        outs: list[pl.DataFrame] = []
+        rejects: list[pl.DataFrame] = [sb.rejects] if sb.rejects.height else []
+        kind = self.kind
+        if sb.rows.height:
+            rows = self.start(sb.rows)
+            for batch in rows.iter_slices(self.batch_size):
+                out, rej, kind = self.apply(batch, self.steps, self.kind, counts)
+                outs.append(out)
+                rejects.extend(rej)
+        else:
+            for s in self.steps:
+                counts.setdefault(s.signature(), Counts())
+        out = pl.concat(outs, how="diagonal_relaxed") if len(outs) > 1 else (outs[0] if outs else None)
+        if out is not None and out.height:
+            validate(out, kind, where=f"output of block {index}")
         rej = pl.concat(rejects) if rejects else pl.DataFrame(schema=REJECT_SCHEMA)
-        return BatchOutput(index, out, rej, counts)
+        if out is None or out.height == 0:
+            out = pl.DataFrame()
+        if self.out_dir is not None:
+            return BlockOutput(index, read, counts, written=write_block(self.out_dir, index, out, rej, self.out_kind))
+        return BlockOutput(index, read, counts, rows=out, rejects=rej)
 
 
 # -- worker process plumbing (spawned processes get the runner once, then batches) --------
@@ -161,29 +191,35 @@ def _init_worker(payload: bytes) -> None:
     _WORKER = cloudpickle.loads(payload)
 
 
-def _work(index: int, rows: pl.DataFrame) -> BatchOutput:
+def _work(index: int, chunk: Any) -> BlockOutput:
     assert _WORKER is not None
-    return _WORKER.run(index, rows)
+    return _WORKER.run_block(index, chunk)
+
+
+#: Input rows per block. A block is the unit of parallel work and its output is one shard,
+#: so shard boundaries depend only on the input, never on --batch-size or --workers.
+BLOCK_ROWS = 100_000
 
 
 class Executor(ABC):
     """Runs a pipeline and writes a dataset version to ``out``; returns the manifest."""
 
     @abstractmethod
-    def map_batches(self, runner: BatchRunner, batches: Iterator[tuple[int, pl.DataFrame]],
-                    workers: int) -> Iterator[BatchOutput]:
-        """Run ``runner`` over the batches, yielding outputs in input order."""
+    def map_blocks(self, runner: BatchRunner, chunks: Iterator[tuple[int, Any]],
+                   workers: int) -> Iterator[BlockOutput]:
+        """Run ``runner.run_block`` over the chunks, yielding outputs in input order."""
 
     def run(self, pipeline: Pipeline, out: str | Path, *, seed: int = 0, batch_size: int = DEFAULT_BATCH_SIZE,
             workers: int | None = None, recipe: dict[str, Any] | None = None, progress: bool | None = None,
-            overwrite: bool = False) -> dict[str, Any]:
-        from ..dataset.writer import DatasetWriter
+            overwrite: bool = False, block_rows: int | None = None) -> dict[str, Any]:
+        from ..dataset.writer import DatasetWriter, write_block
 
         if batch_size < 1:
             raise ConfigError(f"batch size must be at least 1, got {batch_size}")
         workers = default_workers() if workers is None else workers
         if workers < 1:
             raise ConfigError(f"workers must be at least 1, got {workers}")
+        block_rows = block_rows or BLOCK_ROWS
         out_kind = pipeline.validate()
         src = pipeline.source
         split = next((i for i, s in enumerate(pipeline.steps) if s.scope != "row"), len(pipeline.steps))
@@ -192,49 +228,43 @@ class Executor(ABC):
         for s in row_steps:
             kind_after_rows = s.output_kind(kind_after_rows)
         version = src.version()
-        runner = BatchRunner(row_steps, src.kind, src.name, version, seed)
-        driver = BatchRunner(driver_steps, kind_after_rows, src.name, version, seed)
         writer = DatasetWriter(out, pipeline, kind=out_kind, seed=seed, recipe=recipe, overwrite=overwrite)
+        # Workers write shards themselves unless steps remain for the driver (global steps).
+        runner = BatchRunner(row_steps, src.kind, src.name, version, seed, parser=src.parser(),
+                             batch_size=batch_size, out_dir=None if driver_steps else str(writer.dir),
+                             out_kind=out_kind)
+        driver = BatchRunner(driver_steps, kind_after_rows, src.name, version, seed)
         read_counts = Counts()
         step_counts: dict[str, Counts] = {}
-        reading_rejects: list[pl.DataFrame] = []
-
-        def source_batches() -> Iterator[tuple[int, pl.DataFrame]]:
-            for i, sb in enumerate(src.batches(batch_size)):
-                read_counts.add(Counts(sb.rows.height + sb.rejects.height, sb.rows.height, sb.rejects.height))
-                if sb.rejects.height:
-                    reading_rejects.append(sb.rejects)
-                yield i, sb.rows
 
         with _Progress(enabled=progress, label=pipeline.name) as bar:
-            for res in self.map_batches(runner, source_batches(), workers):
-                rows = res.rows
-                rejects = [res.rejects]
+            for res in self.map_blocks(runner, enumerate(src.chunks(block_rows)), workers):
+                read_counts.add(res.read)
                 for k, v in res.counts.items():
                     step_counts.setdefault(k, Counts()).add(v)
-                if driver_steps and rows.height:
-                    rows, more, _ = driver.apply(rows, driver_steps, kind_after_rows, step_counts)
-                    rejects.extend(more)
+                if res.written is None:
+                    rows = res.rows if res.rows is not None else pl.DataFrame()
+                    rejects = [res.rejects] if res.rejects is not None and res.rejects.height else []
                     if rows.height:
-                        validate(rows, out_kind, where=f"output of batch {res.index}")
-                while reading_rejects:
-                    writer.write_rejects(reading_rejects.pop(0))
-                for r in rejects:
-                    if r.height:
-                        writer.write_rejects(r)
-                writer.write(rows)
-                bar.advance(res.rows.height + res.rejects.height)
+                        rows, more, _ = driver.apply(rows, driver_steps, kind_after_rows, step_counts)
+                        rejects.extend(more)
+                        if rows.height:
+                            validate(rows, out_kind, where=f"output of block {res.index}")
+                    rej = pl.concat(rejects) if rejects else pl.DataFrame(schema=REJECT_SCHEMA)
+                    res.written = write_block(writer.dir, res.index, rows, rej, out_kind)
+                writer.add(res.written)
+                bar.advance(res.read.rows_in)
         accounting = [{"step": "read", "in": read_counts.rows_in, "out": read_counts.rows_out,
                        "rejected": read_counts.rejected}]
         for s in pipeline.steps:
             c = step_counts.get(s.signature(), Counts())
-            entry = {"step": s.signature(), "in": c.rows_in, "out": c.rows_out, "rejected": c.rejected,
-                     "seconds": round(c.seconds, 3)}
+            entry: dict[str, Any] = {"step": s.signature(), "in": c.rows_in, "out": c.rows_out,
+                                     "rejected": c.rejected, "seconds": round(c.seconds, 3)}
             if s.expands:
                 entry["expands"] = True
             accounting.append(entry)
         return writer.finish(accounting, executor=type(self).__name__.removesuffix("Executor").lower(),
-                             workers=workers, batch_size=batch_size)
+                             workers=workers, batch_size=batch_size, block_rows=block_rows)
 
 
 def default_workers() -> int:
@@ -244,15 +274,15 @@ def default_workers() -> int:
 class LocalExecutor(Executor):
     """Streams batches through a process pool on this machine, with bounded memory.
 
-    At most ``2 * workers`` batches are in flight; results are consumed in input order.
+    At most ``2 * workers`` blocks are in flight; results are consumed in input order.
     With ``workers=1`` everything runs in this process.
     """
 
-    def map_batches(self, runner: BatchRunner, batches: Iterator[tuple[int, pl.DataFrame]],
-                    workers: int) -> Iterator[BatchOutput]:
+    def map_blocks(self, runner: BatchRunner, chunks: Iterator[tuple[int, Any]],
+                   workers: int) -> Iterator[BlockOutput]:
         if workers == 1:
-            for i, rows in batches:
-                yield runner.run(i, rows)
+            for i, chunk in chunks:
+                yield runner.run_block(i, chunk)
             return
         import cloudpickle
 
@@ -261,7 +291,8 @@ class LocalExecutor(Executor):
         old = os.environ.get("POLARS_MAX_THREADS")
         os.environ["POLARS_MAX_THREADS"] = "1"  # each worker is one core's worth of work
         try:
-            pool = ctx.Pool(workers, initializer=_init_worker, initargs=(payload,))
+            with _main_module_hidden():
+                pool = ctx.Pool(workers, initializer=_init_worker, initargs=(payload,))
         finally:
             if old is None:
                 os.environ.pop("POLARS_MAX_THREADS", None)
@@ -269,8 +300,8 @@ class LocalExecutor(Executor):
                 os.environ["POLARS_MAX_THREADS"] = old
         try:
             pending: collections.deque = collections.deque()
-            for i, rows in batches:
-                pending.append(pool.apply_async(_work, (i, rows)))
+            for i, chunk in chunks:
+                pending.append(pool.apply_async(_work, (i, chunk)))
                 if len(pending) >= 2 * workers:
                     yield pending.popleft().get()
             while pending:
@@ -279,6 +310,28 @@ class LocalExecutor(Executor):
         finally:
             pool.terminate()
             pool.join()
+
+
+@contextlib.contextmanager
+def _main_module_hidden() -> Iterator[None]:
+    """Keep spawned workers from re-running the caller's script.
+
+    Spawned processes normally import ``__main__`` again, which re-executes a script that
+    calls ``run()`` without an ``if __name__ == "__main__"`` guard. Workers need nothing from
+    it (steps travel by cloudpickle), so the main module's file and spec are hidden while
+    the pool starts.
+    """
+    main = sys.modules.get("__main__")
+    saved = {k: getattr(main, k) for k in ("__file__", "__spec__") if main is not None and hasattr(main, k)}
+    try:
+        if "__file__" in saved:
+            delattr(main, "__file__")
+        if "__spec__" in saved:
+            main.__spec__ = None  # type: ignore[union-attr]
+        yield
+    finally:
+        for k, v in saved.items():
+            setattr(main, k, v)
 
 
 def get_executor(name: str) -> Executor:
