@@ -198,7 +198,7 @@ def _work(index: int, chunk: Any) -> BlockOutput:
 
 #: Input rows per block. A block is the unit of parallel work and its output is one shard,
 #: so shard boundaries depend only on the input, never on --batch-size or --workers.
-BLOCK_ROWS = 100_000
+BLOCK_ROWS = 50_000
 
 
 class Executor(ABC):
@@ -274,7 +274,7 @@ def default_workers() -> int:
 class LocalExecutor(Executor):
     """Streams batches through a process pool on this machine, with bounded memory.
 
-    At most ``2 * workers`` blocks are in flight; results are consumed in input order.
+    At most ``workers + 1`` blocks are in flight; results are consumed in input order.
     With ``workers=1`` everything runs in this process.
     """
 
@@ -302,7 +302,7 @@ class LocalExecutor(Executor):
             pending: collections.deque = collections.deque()
             for i, chunk in chunks:
                 pending.append(pool.apply_async(_work, (i, chunk)))
-                if len(pending) >= 2 * workers:
+                if len(pending) > workers:
                     yield pending.popleft().get()
             while pending:
                 yield pending.popleft().get()
