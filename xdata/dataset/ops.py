@@ -62,12 +62,16 @@ def verify(path: str | Path, *, deep: bool = False) -> VerifyReport:
         if p.is_file() and p.name not in _OWN_FILES:
             rep.extra.append(p.name)
     if deep and not (rep.changed or rep.missing):
-        from .writer import row_digests
+        from .writer import content_digest, row_digests
 
         h = hashlib.sha256()
+        columns: list[str] = []
         for s in m["shards"]:
-            h.update(row_digests(pl.read_parquet(d / s["path"])))
-        rep.content_mismatch = h.hexdigest() != m["content_digest"]
+            df = pl.read_parquet(d / s["path"])
+            if df.height and not columns:
+                columns = df.columns
+            h.update(row_digests(df))
+        rep.content_mismatch = content_digest(h.hexdigest(), columns or list(m["schema"])) != m["content_digest"]
     return rep
 
 

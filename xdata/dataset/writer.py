@@ -70,8 +70,9 @@ def conform(df: pl.DataFrame, want: dict[str, pl.DataType]) -> pl.DataFrame:
 def row_digests(df: pl.DataFrame) -> bytes:
     """16-byte XXH3-128 digest of each row, concatenated in row order.
 
-    A row is serialised as its column names and values (lists joined, nulls marked) joined
-    with control separators, so equal rows give equal digests whatever shard holds them.
+    A row is serialised as its values in column order (lists joined, nulls marked) with
+    control separators, so equal rows give equal digests whatever shard holds them. The
+    column names and order are the same for every row of a dataset (see ``conform``).
     """
     if df.height == 0:
         return b""
@@ -82,12 +83,19 @@ def row_digests(df: pl.DataFrame) -> bytes:
             val = col.cast(pl.List(pl.String)).list.join("\x1e", ignore_nulls=False)
         elif isinstance(dtype, (pl.Struct, pl.Array)):
             val = pl.struct(col).struct.json_encode()
+        elif dtype == pl.String:
+            val = col
         else:
             val = col.cast(pl.String)
-        parts.append(pl.lit(name + "\x1d") + val.fill_null("\x00"))
+        parts.append(val.fill_null("\x00"))
     keys = df.select(pl.concat_str(parts, separator="\x1f").alias("k"))["k"].to_list()
     h = xxhash.xxh3_128_digest
     return b"".join([h(k.encode("utf-8")) for k in keys])
+
+
+def content_digest(row_stream_sha256: str, columns: list[str]) -> str:
+    """The dataset's content digest: its column names plus the sha256 of its row digests."""
+    return hashlib.sha256(json.dumps({"columns": columns, "rows": row_stream_sha256}).encode()).hexdigest()
 
 
 def write_block(directory: str | Path, index: int, rows: pl.DataFrame, rejects: pl.DataFrame,
@@ -204,7 +212,7 @@ class DatasetWriter:
             "accounting": accounting,
             "stats": {"rows_per_language": dict(sorted(self.lang_rows.items())), "languages": langs,
                       "reject_reasons": dict(sorted(self.reject_reasons.items()))},
-            "content_digest": self._digest.hexdigest(),
+            "content_digest": content_digest(self._digest.hexdigest(), list(self.columns) or list(schema(self.kind))),
         }
         from .card import write_card
         from .croissant import write_croissant
