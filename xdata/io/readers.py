@@ -170,20 +170,10 @@ def _stem(path: str | Path) -> str:
     return name.rsplit(".", 1)[0] if "." in name else name
 
 
-class TextSource(Source):
-    """Plain text, one sentence a line -> ``text`` records."""
+class _LineFileSource(Source):
+    """A source read from one line-based file: raw line chunks cut in the driver, parsed in workers."""
 
-    kind = "text"
-
-    def __init__(self, path: str | Path, lang: str, *, name: str | None = None,
-                 on_error: OnError = "raise", allow_empty: bool = False) -> None:
-        self.path = str(path)
-        self.lang = parse_lang(lang)
-        self.name = name or _stem(path)
-        self.on_error = on_error
-        self.allow_empty = allow_empty
-        self._check_policy()
-        open_binary(self.path).close()
+    path: str
 
     def paths(self) -> list[str]:
         return [self.path]
@@ -203,6 +193,23 @@ class TextSource(Source):
 
     def parser(self) -> Source:
         return self
+
+
+class TextSource(_LineFileSource):
+    """Plain text, one sentence a line -> ``text`` records."""
+
+    kind = "text"
+
+    def __init__(self, path: str | Path, lang: str, *, name: str | None = None,
+                 on_error: OnError = "raise", allow_empty: bool = False) -> None:
+        self.path = str(path)
+        self.lang = parse_lang(lang)
+        self.name = name or _stem(path)
+        self.on_error = on_error
+        self.allow_empty = allow_empty
+        self._check_policy()
+        open_binary(self.path).close()
+
 
     def parse(self, chunk: tuple[int, list[bytes]]) -> SourceBatch:
         row, lines = chunk
@@ -326,17 +333,12 @@ class ParallelSource(Source):
                 tgt.append(tb)  # type: ignore[arg-type]
                 rows.append(row)
             row += 1
-        n = len(rows)
-        df = pl.DataFrame(
-            {"src_lang": [self.src_lang] * n, "src": src, "tgt_lang": [self.tgt_lang] * n,
-             "tgt": tgt, "src_row": rows},
-            schema={"src_lang": pl.String, "src": pl.String, "tgt_lang": pl.String,
-                    "tgt": pl.String, "src_row": pl.Int64},
-        )
+        df = _pairs_frame(self.src_lang, pl.Series(src, dtype=pl.String), self.tgt_lang,
+                          pl.Series(tgt, dtype=pl.String), 0).with_columns(pl.Series("src_row", rows, pl.Int64))
         return SourceBatch(df, _rejects_frame(rejects))
 
 
-class TsvSource(Source):
+class TsvSource(_LineFileSource):
     """Moses-style TSV ``source<TAB>target`` (or any two columns of a wider file) -> ``pair``."""
 
     kind = "pair"
@@ -354,24 +356,6 @@ class TsvSource(Source):
         self._check_policy()
         open_binary(self.path).close()
 
-    def paths(self) -> list[str]:
-        return [self.path]
-
-    def digest(self) -> str:
-        return digest_file(self.path)
-
-    def chunks(self, rows: int) -> Iterator[tuple[int, list[bytes]]]:
-        with open_binary(self.path) as fh:
-            row = 0
-            while True:
-                chunk = list(itertools.islice(fh, rows))
-                if not chunk:
-                    return
-                yield row, chunk
-                row += len(chunk)
-
-    def parser(self) -> Source:
-        return self
 
     def parse(self, piece: tuple[int, list[bytes]]) -> SourceBatch:
         need = max(self.cols) + 1
@@ -406,13 +390,8 @@ class TsvSource(Source):
                 tgt.append(fields[self.cols[1]])
                 rows.append(row)
             row += 1
-        n = len(rows)
-        df = pl.DataFrame(
-            {"src_lang": [self.src_lang] * n, "src": src, "tgt_lang": [self.tgt_lang] * n,
-             "tgt": tgt, "src_row": rows},
-            schema={"src_lang": pl.String, "src": pl.String, "tgt_lang": pl.String,
-                    "tgt": pl.String, "src_row": pl.Int64},
-        )
+        df = _pairs_frame(self.src_lang, pl.Series(src, dtype=pl.String), self.tgt_lang,
+                          pl.Series(tgt, dtype=pl.String), 0).with_columns(pl.Series("src_row", rows, pl.Int64))
         return SourceBatch(df, _rejects_frame(rejects))
 
 
