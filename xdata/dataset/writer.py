@@ -52,7 +52,7 @@ class BlockWritten:
 
 def _write_parquet(df: pl.DataFrame, path: Path) -> dict[str, Any]:
     tmp = path.with_name(f".{path.name}.tmp")
-    df.write_parquet(tmp, compression="zstd", compression_level=1, row_group_size=ROW_GROUP_ROWS, statistics=True)
+    df.write_parquet(tmp, compression="snappy", row_group_size=ROW_GROUP_ROWS, statistics=True)
     tmp.replace(path)
     return {"path": f"{path.parent.name}/{path.name}", "sha256": digest_file(path), "rows": df.height,
             "bytes": path.stat().st_size}

@@ -70,14 +70,21 @@ class Source(ABC):
         """sha256 of the input's bytes (all files that make it)."""
 
     def version(self) -> str:
-        return self.digest()[:12]
+        return self.content_digest()[:12]
+
+    def content_digest(self) -> str:
+        """:meth:`digest`, computed once per source object (it reads every input byte)."""
+        cached = self.__dict__.get("_digest_cache")
+        if cached is None:
+            cached = self.__dict__["_digest_cache"] = self.digest()
+        return cached
 
     def describe(self) -> dict[str, Any]:
         """What the manifest records about this input."""
         return {
             "name": self.name,
             "version": self.version(),
-            "digest": self.digest(),
+            "digest": self.content_digest(),
             "kind": self.kind,
             "format": type(self).__name__.removesuffix("Source").lower(),
             "paths": [Path(p).name for p in self.paths()],
