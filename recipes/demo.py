@@ -2,22 +2,37 @@
 
     xdata run recipes/demo.py --out out/demo
 
-Reads the pairs (bad lines go to the rejects with their reason instead of stopping the run)
-and writes a versioned, provenance-tagged dataset. Inspect it with ``xdata info``,
-``xdata verify`` and ``xdata trace``.
+1. read the pairs (bad lines go to the rejects with their reason instead of stopping the run);
+2. tag both sides with fastText language ID (lid.176; scores kept as columns);
+3. drop pairs whose lengths differ too much, then normalized duplicates;
+4. code-switch the English side with the team's seed en-sw lexicon (30% of covered words),
+   logging every switch in the row's provenance.
+
+Inspect the result with ``xdata info``, ``xdata verify`` and ``xdata trace``.
 """
 
+from xdata.codeswitch.step import CodeSwitch
+from xdata.filters import Dedup, LengthRatio
 from xdata.io import TsvSource
-from xdata.pipeline import Identity, Pipeline
+from xdata.lid import LidTag
+from xdata.pipeline import Pipeline
 from xdata.recipe import RecipeContext
 
 
 def build(ctx: RecipeContext) -> Pipeline:
     source = TsvSource(ctx.here("data", "demo.en-sw.tsv"), "en", "sw", name="demo-en-sw", on_error="reject")
+    lexicon = ctx.here("..", "lexicons", "seed", "en-sw.tsv")
     return Pipeline(
         name="demo",
         source=source,
-        steps=[Identity()],
-        description="English-Swahili sentence pairs written by the xdata team for the demo.",
+        steps=[
+            LidTag(),
+            LengthRatio(max_ratio=3.0),
+            Dedup(normalized=True),
+            CodeSwitch(lexicons=(str(lexicon),), ratio=float(ctx.option("ratio", "0.3")), side="src"),
+        ],
+        description="English-Swahili sentence pairs written by the xdata team, with the English side "
+                    "code-switched into Swahili through the team's seed lexicon.",
         license="cc0-1.0",
+        synthetic=True,
     )
