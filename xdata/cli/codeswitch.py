@@ -47,3 +47,42 @@ def codeswitch(
     summarize_manifest(m, out)
     rep = coverage_report(load_rows(out, ["cs_tokens", "cs_covered", "cs_switched"]))
     typer.echo(json.dumps(rep), err=True)
+
+
+from .common import echo_json, lexicon_app  # noqa: E402
+
+
+@lexicon_app.command("stats")
+@handle_errors
+def lexicon_stats(
+    lexicon: Path = typer.Argument(..., help="Lexicon file (MUSE or TSV)."),
+    corpus: Optional[Path] = typer.Option(None, "--corpus", help="Text file (one sentence a line) to measure coverage on."),
+    reverse: bool = typer.Option(False, "--reverse", help="Read the lexicon target -> source."),
+) -> None:
+    """Size, ambiguity and corpus coverage of a lexicon, as JSON."""
+    from ..lexicon import load_lexicon
+    from ..lexicon.catalog import stats
+    from ..tokenize import word_tokenize
+
+    lex = load_lexicon(lexicon)
+    lex = lex.reversed() if reverse else lex
+    sents = None
+    if corpus is not None:
+        from ..io.files import open_binary
+
+        with open_binary(corpus) as fh:
+            sents = [word_tokenize(line.decode("utf-8", "replace")) for line in fh]
+    echo_json(stats(lex, sents))
+
+
+@lexicon_app.command("fetch")
+@handle_errors
+def lexicon_fetch(
+    name: str = typer.Argument(..., help="Catalog name (see lexicons/catalog.tsv)."),
+    dest: Path = typer.Option(Path("lexicons/downloads"), "--dest", help="Directory to download into."),
+    catalog: Optional[Path] = typer.Option(None, "--catalog", help="Another catalog file."),
+) -> None:
+    """Download a lexicon listed in the catalog and verify its digest."""
+    from ..lexicon.catalog import fetch
+
+    typer.echo(str(fetch(name, dest, catalog=catalog)))
