@@ -42,3 +42,45 @@ def lid(
         for preds in m.predict(lines, k):
             out.write("\t".join(f"{lang}\t{p:.4f}" for lang, p in preds) + "\n")
         out.flush()
+
+
+@app.command()
+@handle_errors
+def normalize(
+    lang: str = typer.Option(..., "--lang", help="Language tag (BCP-47 or NLLB), e.g. fa, ro, sr-Latn."),
+    form: str = typer.Option("NFC", "--form", help="Unicode normalization form: NFC | NFKC."),
+    no_punct: bool = typer.Option(False, "--no-punct", help="Keep punctuation variants as they are."),
+    no_rules: bool = typer.Option(False, "--no-rules", help="Skip the language's rules."),
+    harakat: bool = typer.Option(False, "--harakat", help="Remove Arabic vowel marks (lossy)."),
+    digits: Optional[str] = typer.Option(None, "--digits", help="Convert digits: ascii | arabic-indic | extended-arabic-indic."),
+) -> None:
+    """Normalize stdin line by line: exactly one output line per input line."""
+    from ..langs import parse_lang
+    from ..normalize import normalize as norm
+
+    tag = parse_lang(lang)
+    norm("", tag, form=form, punct=not no_punct, rules=not no_rules, harakat=harakat, digits=digits)  # validate early
+    warned = False
+    out = sys.stdout
+    for raw in sys.stdin.buffer:
+        try:
+            line = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            if not warned:
+                typer.echo("warning: invalid UTF-8 on stdin; those bytes are replaced with U+FFFD", err=True)
+                warned = True
+            line = raw.decode("utf-8", "replace")
+        line = line.rstrip("\r\n")
+        out.write(norm(line, tag, form=form, punct=not no_punct, rules=not no_rules, harakat=harakat,
+                       digits=digits).replace("\n", " ") + "\n")
+
+
+@app.command()
+@handle_errors
+def tokenize(lang: Optional[str] = typer.Option(None, "--lang", help="Language tag.")) -> None:
+    """Tokenize stdin line by line (tokens joined by spaces): one output line per input line."""
+    from ..tokenize import word_tokenize
+
+    for raw in sys.stdin.buffer:
+        line = raw.decode("utf-8", "replace").rstrip("\r\n")
+        sys.stdout.write(" ".join(word_tokenize(line, lang)) + "\n")

@@ -154,12 +154,11 @@ def _fast_columns(chunk: list[bytes], names: tuple[str, ...], sep: str) -> list[
     blob = b"".join(chunk)
     if b"\r" in blob or (len(names) == 1 and sep.encode() in blob):
         return None
-    try:
-        blob.decode("utf-8")
+    try:  # the CSV parser rejects invalid UTF-8 itself (ComputeError): no silent repair
         df = pl.read_csv(io.BytesIO(blob), separator=sep, has_header=False, quote_char=None,
                          schema={n: pl.String for n in names}, comment_prefix=None, raise_if_empty=False,
                          truncate_ragged_lines=False, eol_char="\n")
-    except (UnicodeDecodeError, pl.exceptions.PolarsError):
+    except pl.exceptions.PolarsError:
         return None
     if df.height != len(chunk) or any(df[n].null_count() for n in names):
         return None
