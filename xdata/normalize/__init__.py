@@ -105,6 +105,7 @@ class Options:
     whitespace: bool = True
 
 
+@lru_cache(maxsize=256)
 def _ops(lang: str | None, opts: Options) -> tuple[dict[str, str], tuple[tuple[str, str], ...], bool]:
     """The single-character table, multi-character rules, and whether joiners stay."""
     if opts.form not in ("NFC", "NFKC", "NFD", "NFKD"):
@@ -183,7 +184,7 @@ def normalize_with_offsets(text: str, lang: str | None = None, **options: Any) -
         else:
             ch = s[k]
             rep = table.get(ch, ch)
-            if opts.controls and rep == ch and unicodedata.category(ch) == "Cc" and ch not in "\t\n":
+            if opts.controls and rep == ch and unicodedata.category(ch) == "Cc" and not ch.isspace():
                 rep = ""
             out.extend(rep)
             out_idx.extend([idx[k]] * len(rep))
@@ -224,17 +225,31 @@ def _align(src: str, out: str) -> list[int]:
     return res
 
 
-def normalize(text: str, lang: str | None = None, **options: Any) -> str:
-    """Normalize ``text`` for language ``lang`` (see the module docstring for the steps)."""
-    opts = Options(**options)
+@lru_cache(maxsize=256)
+def _translation(lang: str | None, opts: Options) -> tuple[dict[int, str], tuple[tuple[str, str], ...]]:
     table, multi, _ = _ops(lang, opts)
+    trans: dict[int, str] = {ord(k): v for k, v in table.items()}
+    if opts.controls:  # C0/C1 controls other than tab and newline (whitespace handles those)
+        for c in (*range(0, 32), *range(127, 160)):
+            if chr(c) not in "\t\n\r\x0b\x0c\x1c\x1d\x1e\x1f\x85":
+                trans.setdefault(c, "")
+    return trans, multi
+
+
+def normalize(text: str, lang: str | None = None, **options: Any) -> str:
+    """Normalize ``text`` for language ``lang`` (see the module docstring for the steps).
+
+    The same result as :func:`normalize_with_offsets`, without the offset bookkeeping: one
+    normalization call, string replaces for multi-character rules, one ``str.translate``.
+    """
+    opts = Options(**options)
+    trans, multi = _translation(lang, opts)
     s = unicodedata.normalize(opts.form, text)
-    if s.isascii() and not multi:
-        # The fast path: only controls, full-width forms and whitespace can apply.
-        if opts.controls and any(ord(c) < 32 or ord(c) == 127 for c in s):
-            s = "".join(c for c in s if not (unicodedata.category(c) == "Cc" and c not in "\t\n"))
-        return " ".join(s.split()) if opts.whitespace else s
-    return normalize_with_offsets(text, lang, **options)[0]
+    for src, tgt in multi:
+        if src in s:
+            s = s.replace(src, tgt)
+    s = s.translate(trans)
+    return " ".join(s.split()) if opts.whitespace else s
 
 
 def tr_lower(text: str, lang: str) -> str:
