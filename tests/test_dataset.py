@@ -1,16 +1,15 @@
 """Dataset versions: layout, manifest, verify, diff, info, trace, Croissant, dataset card, HF loading."""
 
 import json
-import shutil
 
 import polars as pl
 import pytest
 from typer.testing import CliRunner
 
-from steps_for_tests import Coin, Upper
+from steps_for_tests import Coin
 from xdata.cli import app
 from xdata.dataset import diff, info, trace, verify
-from xdata.io import ParallelSource, TextSource
+from xdata.io import ParallelSource
 from xdata.pipeline import Pipeline, run
 
 runner = CliRunner()

@@ -55,7 +55,7 @@ def handle_errors(fn: F) -> F:
             fail(str(e))
         except BrokenPipeError:  # e.g. `xdata lid < big.txt | head`
             sys.stderr.close()
-            raise typer.Exit(0)
+            raise typer.Exit(0) from None
 
     return wrapper  # type: ignore[return-value]
 

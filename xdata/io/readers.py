@@ -644,7 +644,7 @@ class ConllSource(Source):
                 return
             toks, tgs, rows = [], [], []
             rejects: list[dict[str, Any]] = []
-            for sent, start, tokens, tags, err, raw in chunk:
+            for sent, _start, tokens, tags, err, raw in chunk:
                 if err is not None:
                     line = int(err.split(":", 1)[0].split()[1])
                     if self.on_error == "raise":

@@ -214,14 +214,13 @@ def _align(src: str, out: str) -> list[int]:
 
     res = [0] * len(out)
     sm = difflib.SequenceMatcher(a=src, b=out, autojunk=False)
-    last_a = 0
     prev_b = 0
     for a, b, size in sm.get_matching_blocks():
         for k in range(prev_b, b):  # unmatched output chars map to the next matched input char
             res[k] = min(a, len(src) - 1) if src else 0
         for k in range(size):
             res[b + k] = a + k
-        last_a, prev_b = a + size, b + size
+        prev_b = b + size
     return res
 
 

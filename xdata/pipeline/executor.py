@@ -15,7 +15,7 @@ import os
 import sys
 import time
 from abc import ABC, abstractmethod
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -23,7 +23,7 @@ import polars as pl
 
 from ..errors import ConfigError, PipelineError
 from ..hashing import hash_strings
-from ..records import CONTENT, ID_FIELDS, OPTIONAL, PROVENANCE, REJECT_SCHEMA, validate
+from ..records import CONTENT, ID_FIELDS, OPTIONAL, REJECT_SCHEMA, validate
 from .pipeline import Pipeline
 from .step import Context, Step, StepResult
 
