@@ -53,10 +53,15 @@ def normalize(
     no_rules: bool = typer.Option(False, "--no-rules", help="Skip the language's rules."),
     harakat: bool = typer.Option(False, "--harakat", help="Remove Arabic vowel marks (lossy)."),
     digits: Optional[str] = typer.Option(None, "--digits", help="Convert digits: ascii | arabic-indic | extended-arabic-indic."),
+    translit: Optional[str] = typer.Option(None, "--translit", help="Then transliterate: sr-Cyrl-Latn | sr-Latn-Cyrl | uroman | icu:ID."),
 ) -> None:
     """Normalize stdin line by line: exactly one output line per input line."""
     from ..langs import parse_lang
     from ..normalize import normalize as norm
+    from ..normalize.translit import transliterate
+
+    if translit:
+        transliterate("", translit)  # validate the scheme before reading input
 
     tag = parse_lang(lang)
     norm("", tag, form=form, punct=not no_punct, rules=not no_rules, harakat=harakat, digits=digits)  # validate early
@@ -71,8 +76,10 @@ def normalize(
                 warned = True
             line = raw.decode("utf-8", "replace")
         line = line.rstrip("\r\n")
-        out.write(norm(line, tag, form=form, punct=not no_punct, rules=not no_rules, harakat=harakat,
-                       digits=digits).replace("\n", " ") + "\n")
+        text = norm(line, tag, form=form, punct=not no_punct, rules=not no_rules, harakat=harakat, digits=digits)
+        if translit:
+            text = transliterate(text, translit)
+        out.write(text.replace("\n", " ") + "\n")
 
 
 @app.command()
