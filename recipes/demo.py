@@ -2,7 +2,8 @@
 
     xdata run recipes/demo.py --out out/demo
 
-1. read the pairs (bad lines go to the rejects with their reason instead of stopping the run);
+1. read the pairs (bad lines go to the rejects with their reason instead of stopping the run)
+   and normalize both sides (Unicode NFC, punctuation variants, each language's rules);
 2. tag both sides with fastText language ID (lid.176; scores kept as columns);
 3. drop pairs whose lengths differ too much, then normalized duplicates;
 4. code-switch the English side with the team's seed en-sw lexicon (30% of covered words),
@@ -15,6 +16,7 @@ from xdata.codeswitch.step import CodeSwitch
 from xdata.filters import Dedup, LengthRatio
 from xdata.io import TsvSource
 from xdata.lid import LidTag
+from xdata.normalize.step import Normalize
 from xdata.pipeline import Pipeline
 from xdata.recipe import RecipeContext
 
@@ -26,6 +28,7 @@ def build(ctx: RecipeContext) -> Pipeline:
         name="demo",
         source=source,
         steps=[
+            Normalize(),
             LidTag(),
             LengthRatio(max_ratio=3.0),
             Dedup(normalized=True),
