@@ -91,3 +91,77 @@ def tokenize(lang: Optional[str] = typer.Option(None, "--lang", help="Language t
     for raw in sys.stdin.buffer:
         line = raw.decode("utf-8", "replace").rstrip("\r\n")
         sys.stdout.write(" ".join(word_tokenize(line, lang)) + "\n")
+
+
+spm_app = typer.Typer(help="Sentencepiece: train, encode, decode.", no_args_is_help=True)
+app.add_typer(spm_app, name="spm")
+
+
+@spm_app.command("train")
+@handle_errors
+def spm_train(
+    inp: Path = typer.Option(..., "--in", help="Training text, one sentence a line."),
+    model_prefix: Path = typer.Option(..., "--model-prefix", help="Writes PREFIX.model and PREFIX.vocab."),
+    vocab_size: int = typer.Option(8000, "--vocab-size", min=8),
+    model_type: str = typer.Option("unigram", "--model-type", help="unigram | bpe | char | word."),
+    coverage: Optional[float] = typer.Option(None, "--character-coverage", help="Default: chosen from the script."),
+    byte_fallback: bool = typer.Option(True, "--byte-fallback/--no-byte-fallback"),
+) -> None:
+    """Train a sentencepiece model."""
+    from ..io.files import open_binary
+    from ..tokenize.subword import train
+
+    with open_binary(inp) as fh:
+        lines = [b.decode("utf-8", "replace").rstrip("\r\n") for b in fh]
+    typer.echo(str(train(lines, model_prefix, vocab_size=vocab_size, model_type=model_type,
+                         character_coverage=coverage, byte_fallback=byte_fallback)))
+
+
+@spm_app.command("encode")
+@handle_errors
+def spm_encode(model: Path = typer.Option(..., "--model", help="A .model file.")) -> None:
+    """Encode stdin line by line into space-separated pieces."""
+    from ..tokenize.subword import Tokenizer
+
+    tok = Tokenizer.load(model)
+    for raw in sys.stdin.buffer:
+        sys.stdout.write(" ".join(tok._sp.encode(raw.decode("utf-8", "replace").rstrip("\r\n"), out_type=str)) + "\n")
+
+
+@spm_app.command("decode")
+@handle_errors
+def spm_decode(model: Path = typer.Option(..., "--model", help="A .model file.")) -> None:
+    """Decode space-separated pieces on stdin back to text, line by line."""
+    from ..tokenize.subword import Tokenizer
+
+    tok = Tokenizer.load(model)
+    for raw in sys.stdin.buffer:
+        sys.stdout.write(tok._sp.decode(raw.decode("utf-8", "replace").split()) + "\n")
+
+
+@app.command()
+@handle_errors
+def fertility(
+    tokenizer: Path = typer.Option(..., "--tokenizer", help="Sentencepiece .model file or Hugging Face tokenizer dir."),
+    corpus: list[str] = typer.Option(..., "--corpus", help="LANG=FILE (repeatable)."),
+    plot: Optional[Path] = typer.Option(None, "--plot", help="Also write a PNG bar chart."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
+) -> None:
+    """Subword tokens per word, per language, for any tokenizer: a table (and a plot)."""
+    import json as _json
+
+    from ..io.files import open_binary
+    from ..tokenize.subword import Tokenizer, fertility_plot, fertility_table
+    from ..tokenize.subword import fertility as fert
+
+    corpora = {}
+    for spec in corpus:
+        if "=" not in spec:
+            raise typer.BadParameter(f"--corpus expects LANG=FILE, got {spec!r}")
+        lang, path = spec.split("=", 1)
+        with open_binary(path) as fh:
+            corpora[lang] = [b.decode("utf-8", "replace").rstrip("\r\n") for b in fh]
+    rows = fert(Tokenizer.load(tokenizer), corpora)
+    typer.echo(_json.dumps(rows, indent=2) if as_json else fertility_table(rows))
+    if plot:
+        fertility_plot(rows, plot, title=f"fertility of {Path(tokenizer).name}")

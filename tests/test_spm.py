@@ -1,0 +1,57 @@
+"""Sentencepiece training, encode/decode round trip, fertility report: real models, trained here."""
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from xdata.cli import app
+from xdata.tokenize.subword import Tokenizer, default_coverage, fertility, train
+
+SW = ["Watoto wanakwenda shuleni asubuhi na walimu wao.", "Mama yangu anapika chakula jikoni.",
+      "Wakulima wanahitaji mvua kwa mazao yao.", "Ng'ombe anatupa maziwa kila siku."]
+EN = ["The children go to school in the morning with their teachers.", "My mother is cooking food in the kitchen.",
+      "Farmers need rain for their crops.", "The cow gives us milk every day."]
+
+
+@pytest.fixture(scope="module")
+def model(tmp_path_factory):
+    lines = [f"{s} {i}" for i in range(60) for s in SW + EN]
+    return train(lines, tmp_path_factory.mktemp("spm") / "m", vocab_size=400, model_type="unigram")
+
+
+def test_coverage_by_script():
+    assert default_coverage(["我爱你中国"]) == 0.9995 and default_coverage(["Habari"]) == 1.0
+
+
+def test_round_trip_and_byte_fallback(model):
+    tok = Tokenizer.load(model)
+    for text in SW + ["Ọjọ́ ẹ̀kọ́ ✓"]:  # unseen letters go through byte fallback, not <unk>
+        ids = tok._sp.encode(text)
+        assert tok._sp.decode(ids) == text
+        assert tok._sp.unk_id() not in ids
+
+
+def test_fertility_report(model, tmp_path):
+    rows = fertility(Tokenizer.load(model), {"sw": SW, "en": EN})
+    assert [r["lang"] for r in rows] == ["sw", "en"] and all(r["fertility"] >= 1.0 for r in rows)
+    (tmp_path / "sw.txt").write_text("\n".join(SW) + "\n", encoding="utf-8")
+    r = CliRunner().invoke(app, ["fertility", "--tokenizer", str(model), "--corpus", f"sw={tmp_path / 'sw.txt'}",
+                                 "--json", "--plot", str(tmp_path / "f.png")])
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.output)[0]["words"] == rows[0]["words"]
+    assert (tmp_path / "f.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_cli_encode_decode(model):
+    runner = CliRunner()
+    enc = runner.invoke(app, ["spm", "encode", "--model", str(model)], input=SW[0] + "\n")
+    assert enc.exit_code == 0
+    dec = runner.invoke(app, ["spm", "decode", "--model", str(model)], input=enc.output)
+    assert dec.output.strip() == SW[0]
+
+
+def test_bad_tokenizer_path(tmp_path):
+    r = CliRunner().invoke(app, ["fertility", "--tokenizer", str(tmp_path / "nope"), "--corpus", "sw=x"])
+    assert r.exit_code == 2
