@@ -146,3 +146,26 @@ def test_masakhaner_swahili_into_english(tmp_path):
     assert sum(not well_formed(t) for t in rows["tags"].to_list()) == ill_in == 1
     rep = coverage_report(rows)
     assert rep["coverage"] > 0.3 and abs(rep["realized_ratio"] - 0.3) < 0.03
+
+
+def test_protect_capitalized_keeps_names_in_text():
+    toks = "Water for Juma and the child".split()
+    r = switch_tokens(toks, None, [LEX], np.zeros(30), Policy(ratio=1.0, protect_capitalized=True))
+    assert r.tokens == ["Maji", "for", "Juma", "and", "the", "mtoto"]
+
+
+@pytest.mark.skipif(not DATA.exists(), reason="shared data not available")
+def test_pud_english_into_german_and_spanish(tmp_path):
+    from xdata.io import ConlluSource
+
+    src = ConlluSource(DATA / "pud" / "en_pud-ud-test.conllu", "en")
+    lexs = [str(DATA / "dictionaries" / f"muse_en-{x}.txt") for x in ("de", "es")]
+    run(Pipeline("pud-cs", src, [CodeSwitch(lexicons=lexs, ratio=0.3, protect_tags="PROPN,NUM")]), tmp_path / "o",
+        seed=2, workers=1)
+    rows = pl.read_parquet(tmp_path / "o" / "data")
+    assert rows.height == 1000
+    assert all(len(a) == len(b) for a, b in zip(rows["tokens"].to_list(), rows["tags"].to_list()))
+    rep = coverage_report(rows)
+    assert rep["coverage"] > 0.4 and abs(rep["realized_ratio"] - 0.3) < 0.03
+    used = {s[4] for m in rows["meta"].to_list() for s in json.loads(m).get("codeswitch", {}).get("switches", [])}
+    assert len(used) == 2  # both target languages were used

@@ -76,3 +76,13 @@ def test_stats_and_cli(tmp_path):
     r = CliRunner().invoke(app, ["lexicon", "stats", str(ROOT / "lexicons" / "seed" / "en-sw.tsv"), "--corpus", str(corpus)])
     assert r.exit_code == 0, r.output
     assert json.loads(r.output)["corpus_tokens"] == 5
+
+
+def test_normalized_and_stemmed_lookup(tmp_path):
+    p = tmp_path / "l.txt"
+    p.write_text("ng'ombe cow\ncafé coffee\nkitabu book\n", encoding="utf-8")
+    lex = load_lexicon(p)
+    assert lex.lookup("NG’OMBE")[0].tgt == "cow"            # case and typographic apostrophe
+    assert lex.lookup("cafe\u0301")[0].tgt == "coffee"       # decomposed accent
+    assert lex.lookup("kitabuni") == []
+    assert lex.with_stemming(5).lookup("kitabuni")[0].tgt == "book"

@@ -1,7 +1,6 @@
 """Sentencepiece training, encode/decode round trip, fertility report: real models, trained here."""
 
 import json
-from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner

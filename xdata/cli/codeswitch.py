@@ -25,6 +25,8 @@ def codeswitch(
     reverse: bool = typer.Option(False, "--reverse", help="Read the lexicons target -> source (e.g. switch Swahili into English with an en-sw file)."),
     choose: str = typer.Option("uniform", "--choose", help="Pick among translations: uniform | prob."),
     multi: str = typer.Option("token", "--multi", help="With several lexicons, pick one per token or per sentence."),
+    protect_capitalized: bool = typer.Option(False, "--protect-capitalized", help="Keep capitalized words after the first (names in untagged text)."),
+    stem_prefix: int = typer.Option(0, "--stem-prefix", min=0, help="Also match words by their first N letters (prefix stemming)."),
     protect_tags: str = typer.Option("", "--protect-tags", help="Tags never switched, comma-separated; a trailing '-' is a prefix (e.g. 'B-,I-')."),
     seed: int = SEED,
     batch_size: int = BATCH_SIZE,
@@ -40,7 +42,8 @@ def codeswitch(
 
     src = open_source(inp, fmt=fmt, lang=lang, field=field)
     step = CodeSwitch(lexicons=tuple(str(p) for p in lexicon), reverse=reverse, ratio=ratio,
-                      sentence_prob=sentence_prob, choose=choose, multi=multi, protect_tags=protect_tags)
+                      sentence_prob=sentence_prob, choose=choose, multi=multi, protect_tags=protect_tags,
+                      protect_capitalized=protect_capitalized, stem_prefix=stem_prefix)
     pipe = Pipeline(f"{src.name}-codeswitch", src, [step], synthetic=True,
                     description=f"{src.name} code-switched with {', '.join(p.name for p in lexicon)} (ratio {ratio}).")
     m = run(pipe, out, seed=seed, batch_size=batch_size, workers=workers, progress=progress, overwrite=overwrite)

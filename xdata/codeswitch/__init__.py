@@ -40,6 +40,7 @@ class Policy:
     protect_numbers: bool = True
     protect_urls: bool = True
     protect_tags: str = ""  # comma-separated tags or tag prefixes never switched, e.g. "B-,I-" or "PROPN"
+    protect_capitalized: bool = False  # untagged text: keep capitalized words after the first (likely names)
 
     def validate(self) -> None:
         from ..errors import ConfigError
@@ -81,7 +82,9 @@ def draws_needed(n_tokens: int) -> int:
     return 2 + 3 * n_tokens
 
 
-def _protected(tok: str, tag: str | None, policy: Policy, tag_rules: tuple[str, ...]) -> bool:
+def _protected(tok: str, tag: str | None, policy: Policy, tag_rules: tuple[str, ...], first: bool = False) -> bool:
+    if policy.protect_capitalized and not first and tok[:1].isupper():
+        return True
     if policy.protect_numbers and _NUMBER.match(tok):
         return True
     if policy.protect_urls and _URL.match(tok):
@@ -134,11 +137,11 @@ def switch_tokens(tokens: Sequence[str], tags: Sequence[str] | None, lexicons: S
     i = 0
     while i < n:
         match: tuple[int, list[tuple[int, list[Entry]]]] | None = None
-        if not _protected(tokens[i], tags[i] if tags is not None else None, policy, tag_rules):
+        if not _protected(tokens[i], tags[i] if tags is not None else None, policy, tag_rules, i == 0):
             for width in range(min(max_words, n - i), 0, -1):
                 span = tokens[i:i + width]
-                if width > 1 and any(_protected(t, tags[i + k] if tags is not None else None, policy, tag_rules)
-                                     for k, t in enumerate(span)):
+                if width > 1 and any(_protected(t, tags[i + k] if tags is not None else None, policy, tag_rules,
+                                                i + k == 0) for k, t in enumerate(span)):
                     continue
                 key = " ".join(span)
                 hits = [(li, lx.lookup(key)) for li, lx in enumerate(lexicons)]

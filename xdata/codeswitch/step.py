@@ -30,6 +30,8 @@ class CodeSwitchParams:
     protect_numbers: bool = True
     protect_urls: bool = True
     protect_tags: str = ""
+    protect_capitalized: bool = False
+    stem_prefix: int = 0  # > 0: also match words by their first N letters
     side: str = "src"  # for pair records: which side to switch
 
 
@@ -56,14 +58,17 @@ class CodeSwitch(MapStep):
 
     def policy(self) -> Policy:
         p = self.params
-        return Policy(p.ratio, p.sentence_prob, p.choose, p.multi, p.protect_numbers, p.protect_urls, p.protect_tags)
+        return Policy(p.ratio, p.sentence_prob, p.choose, p.multi, p.protect_numbers, p.protect_urls, p.protect_tags,
+                      p.protect_capitalized)
 
     def resources(self) -> dict[str, str]:
         return {f"lexicon{i}": digest_file(path) for i, path in enumerate(self.params.lexicons)}
 
     def setup(self) -> None:
         lexs = [load_lexicon(p) for p in self.params.lexicons]
-        self._r_lexicons: list[Lexicon] = [lx.reversed() for lx in lexs] if self.params.reverse else lexs
+        lexs = [lx.reversed() for lx in lexs] if self.params.reverse else lexs
+        self._r_lexicons: list[Lexicon] = [lx.with_stemming(self.params.stem_prefix) for lx in lexs] \
+            if self.params.stem_prefix else lexs
 
     def map(self, batch: pl.DataFrame, ctx: Context) -> pl.DataFrame:
         policy = self.policy()

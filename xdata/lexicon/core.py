@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -11,6 +12,11 @@ from ..errors import InputError
 from ..hashing import digest_file, digest_value
 from ..io.files import open_binary
 from ..langs import parse_lang
+
+
+def lookup_key(word: str) -> str:
+    """The normalized form lookups compare: NFC, case-folded, typographic apostrophes straightened."""
+    return unicodedata.normalize("NFC", word).casefold().replace("\u2019", "'").replace("\u02bc", "'")
 
 
 @dataclass(frozen=True)
@@ -35,19 +41,30 @@ class Lexicon:
     meta: dict[str, str] = field(default_factory=dict)
     digest: str = ""
     path: str | None = None
+    stem_prefix: int = 0  # > 0: also match words sharing their first N letters (prefix stemming)
     _index: dict[str, list[Entry]] = field(default_factory=dict, repr=False)
     _lower: dict[str, list[Entry]] = field(default_factory=dict, repr=False)
+    _norm: dict[str, list[Entry]] = field(default_factory=dict, repr=False)
+    _stem: dict[str, list[Entry]] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         if not self.digest:
             self.digest = digest_value([(e.src, e.tgt, e.pos, e.prob) for e in self.entries], 64)
         idx: dict[str, list[Entry]] = defaultdict(list)
         low: dict[str, list[Entry]] = defaultdict(list)
+        norm: dict[str, list[Entry]] = defaultdict(list)
+        stem: dict[str, list[Entry]] = defaultdict(list)
         for e in self.entries:
             idx[e.src].append(e)
             low[e.src.lower()].append(e)
+            norm[lookup_key(e.src)].append(e)
+            if self.stem_prefix and " " not in e.src and len(e.src) >= self.stem_prefix:
+                stem[lookup_key(e.src)[: self.stem_prefix]].append(e)
+        self._max_words = max((len(e.src.split()) for e in self.entries), default=1)
         self._index = dict(idx)
         self._lower = dict(low)
+        self._norm = dict(norm)
+        self._stem = dict(stem)
 
     def __len__(self) -> int:
         return len(self.entries)
@@ -55,16 +72,28 @@ class Lexicon:
     @property
     def max_src_words(self) -> int:
         """Words in the longest source side (for longest-first multiword matching)."""
-        return max((len(e.src.split()) for e in self.entries), default=1)
+        return self._max_words
 
     def lookup(self, word: str, *, ignore_case: bool = True) -> list[Entry]:
-        """Entries whose source equals ``word`` (exactly, else case-insensitively)."""
+        """Entries for ``word``: exact, else lower-cased, else normalized (NFC, case-folded,
+        curly apostrophes straightened), else (with ``stem_prefix``) by shared prefix."""
         hit = self._index.get(word)
+        if hit or not ignore_case:
+            return hit or []
+        hit = self._lower.get(word.lower())
         if hit:
             return hit
-        if ignore_case:
-            return self._lower.get(word.lower(), [])
+        key = lookup_key(word)
+        hit = self._norm.get(key)
+        if hit:
+            return hit
+        if self.stem_prefix and len(key) >= self.stem_prefix and " " not in key:
+            return self._stem.get(key[: self.stem_prefix], [])
         return []
+
+    def with_stemming(self, prefix: int) -> "Lexicon":
+        """The same lexicon also matching words by their first ``prefix`` letters."""
+        return Lexicon(self.entries, self.src_lang, self.tgt_lang, self.meta, self.digest, self.path, prefix)
 
     def __contains__(self, word: str) -> bool:
         return bool(self.lookup(word))
@@ -73,7 +102,7 @@ class Lexicon:
         """The same lexicon read target -> source (e.g. to translate xx -> en with an en-xx file)."""
         ents = [Entry(e.tgt, e.src, e.pos, e.prob, e.note, e.line) for e in self.entries]
         return Lexicon(ents, self.tgt_lang, self.src_lang, {**self.meta, "reversed": "true"},
-                       self.digest, self.path)
+                       self.digest, self.path, self.stem_prefix)
 
     def describe(self) -> dict[str, Any]:
         return {"path": Path(self.path).name if self.path else None, "src_lang": self.src_lang,
