@@ -22,7 +22,7 @@ LEX = Lexicon([Entry("water", "maji", line=1), Entry("ice cream", "aiskrimu", li
                Entry("child", "mtoto", line=3), Entry("child", "mwana", line=4),
                Entry("New York", "Nyu Yoki", line=5), Entry("eat", "kula chakula", line=6),
                Entry("Juma", "Juma", line=7)])
-WORDS = ["water", "ice", "cream", "child", "New", "York", "eat", "Juma", "the", "42", "."]
+WORDS = ["water", "Water", "WATER", "ice", "cream", "child", "New", "York", "eat", "Eat", "Juma", "the", "42", ".", "http://x.org"]
 
 
 def well_formed(tags):
@@ -169,3 +169,34 @@ def test_pud_english_into_german_and_spanish(tmp_path):
     assert rep["coverage"] > 0.4 and abs(rep["realized_ratio"] - 0.3) < 0.03
     used = {s[4] for m in rows["meta"].to_list() for s in json.loads(m).get("codeswitch", {}).get("switches", [])}
     assert len(used) == 2  # both target languages were used
+
+
+VOCAB = ["water", "Water", "WATER", "child", "Child", "eat", "the", "Juma", "42", ".", "http://x.org", "maji"]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(tagged(), min_size=1, max_size=8), st.floats(0, 1), st.floats(0, 1),
+       st.sampled_from(["token", "sentence"]), st.sampled_from(["", "B-,I-", "B-PER"]), st.booleans())
+def test_fast_engine_equals_reference(sents, ratio, sprob, multi, protect, capital):
+    """The vectorized engine gives the reference engine's tokens, tags, counts and logs."""
+    lex2 = Lexicon([Entry("water", "wasser", line=1), Entry("child", "kind", line=2)])
+    rows = [{"lang": "en", "tokens": t, "tags": g} for t, g in sents]
+    src = FrameSource(rows)
+    batch = next(src.batches(100)).rows
+    from xdata.pipeline.executor import BatchRunner
+    from xdata.pipeline.step import Context
+
+    batch = BatchRunner([], "tagged", "mem", "v", 3).start(batch)
+    outs = []
+    for engine in ("reference", "fast"):
+        step = CodeSwitch(lexicons=("unused",), ratio=ratio, sentence_prob=sprob, multi=multi,
+                          protect_tags=protect, protect_capitalized=capital, engine=engine)
+        step._r_lexicons = [Lexicon([e for e in LEX.entries if " " not in e.src]), lex2]
+        step._ready = True
+        outs.append(step.map(batch, Context(3, "codeswitch", "codeswitch@1:test")))
+    ref, fast = outs
+    assert fast["tokens"].to_list() == ref["tokens"].to_list()
+    assert fast["tags"].to_list() == ref["tags"].to_list()
+    assert fast["cs_covered"].to_list() == ref["cs_covered"].to_list()
+    assert fast["cs_switched"].to_list() == ref["cs_switched"].to_list()
+    assert [json.loads(m) for m in fast["meta"]] == [json.loads(m) for m in ref["meta"]]

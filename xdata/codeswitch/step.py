@@ -33,6 +33,7 @@ class CodeSwitchParams:
     protect_capitalized: bool = False
     stem_prefix: int = 0  # > 0: also match words by their first N letters
     side: str = "src"  # for pair records: which side to switch
+    engine: str = "auto"  # "auto" (vectorized when applicable), "reference" or "fast"
 
 
 class CodeSwitch(MapStep):
@@ -52,6 +53,8 @@ class CodeSwitch(MapStep):
         super().__init__(params, **kw)
         if not self.params.lexicons:
             raise ConfigError("step 'codeswitch' needs at least one lexicon path in lexicons=")
+        if self.params.engine not in ("auto", "reference", "fast"):
+            raise ConfigError(f"engine must be auto, reference or fast, got {self.params.engine!r}")
         if self.params.side not in ("src", "tgt"):
             raise ConfigError(f"side must be 'src' or 'tgt', got {self.params.side!r}")
         self.policy().validate()
@@ -72,6 +75,13 @@ class CodeSwitch(MapStep):
 
     def map(self, batch: pl.DataFrame, ctx: Context) -> pl.DataFrame:
         policy = self.policy()
+        if "tokens" in batch.columns and self.params.engine != "reference":
+            from .fast import applicable, switch_frame
+
+            if applicable(self._r_lexicons, policy):
+                return self._map_fast(batch, ctx, policy, switch_frame)
+            if self.params.engine == "fast":
+                raise ConfigError("the fast engine needs single-word lexicons, choose='uniform' and no stemming")
         ids = batch["id"].to_list()
         if "tokens" in batch.columns:
             seqs = batch["tokens"].to_list()
@@ -109,6 +119,28 @@ class CodeSwitch(MapStep):
             return out.with_columns(pl.Series("tokens", new_tokens, pl.List(pl.String)),
                                     pl.Series("tags", new_tags, pl.List(pl.String)))
         return out.with_columns(pl.Series(col, new_texts, pl.String))
+
+
+    def _map_fast(self, batch: pl.DataFrame, ctx: Context, policy: Policy, switch_frame: Any) -> pl.DataFrame:
+        toks, tags, covered, switched, logs = switch_frame(batch["tokens"], batch["tags"], batch["id"].to_list(),
+                                                           ctx.seed, ctx.step, self._r_lexicons, policy)
+        meta = batch["meta"]
+        new_meta = pl.select(
+            pl.when(logs.is_null()).then(meta)
+            .when(meta == "{}").then(pl.concat_str(pl.lit('{"codeswitch":{"switches":['), logs, pl.lit("]}}")))
+            .otherwise(None).alias("meta"))["meta"]
+        todo = (new_meta.is_null()).arg_true().to_list()
+        if todo:  # rows whose meta already holds other keys: merge in Python
+            vals = new_meta.to_list()
+            for i in todo:
+                d = json.loads(meta[i])
+                d["codeswitch"] = {"switches": json.loads("[" + logs[i] + "]")}
+                vals[i] = json.dumps(d, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+            new_meta = pl.Series("meta", vals, pl.String)
+        return batch.with_columns(
+            pl.Series("cs_covered", covered, pl.Int64), pl.Series("cs_switched", switched, pl.Int64),
+            batch["tokens"].list.len().cast(pl.Int64).alias("cs_tokens"), new_meta.alias("meta"),
+            toks.alias("tokens"), tags.alias("tags"))
 
 
 def _rebuild(text: str, spans: list[tuple[int, int]], switches: list[Any]) -> str:

@@ -46,9 +46,6 @@ def row_uniforms(seed: int, step: str, row_ids: list[str], n: int = 1) -> np.nda
     same row gets the same draws whatever batch it lands in.
     """
     seeds = row_seeds(seed, step, row_ids)
-    out = np.empty((len(row_ids), n), dtype=np.float64)
     with np.errstate(over="ignore"):
-        for k in range(n):
-            bits = _splitmix64(seeds + np.uint64(k) * _GOLDEN)
-            out[:, k] = (bits >> np.uint64(11)).astype(np.float64) * (1.0 / (1 << 53))
-    return out
+        bits = _splitmix64(seeds[:, None] + np.arange(n, dtype=np.uint64)[None, :] * _GOLDEN)
+    return (bits >> np.uint64(11)).astype(np.float64) * (1.0 / (1 << 53))
