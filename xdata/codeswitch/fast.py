@@ -14,6 +14,7 @@ from typing import Sequence
 
 import numpy as np
 import polars as pl
+import pyarrow as pa
 
 from ..lexicon import Lexicon
 from ..pipeline.rng import _GOLDEN, _splitmix64, row_seeds
@@ -42,7 +43,9 @@ def switch_frame(tokens: pl.Series, tags: pl.Series | None, ids: list[str], seed
     if tags is not None:
         frame = frame.with_columns(tags.alias("tag"))
     ex = frame.explode(["tok", "tag"] if tags is not None else ["tok"]).filter(pl.col("tok").is_not_null())
-    ex = ex.with_columns(pl.int_range(pl.len()).over("row").cast(pl.Int64).alias("pos"))
+    lens = tokens.list.len().fill_null(0).to_numpy().astype(np.int64)
+    starts = np.concatenate([[0], np.cumsum(lens)[:-1]]) if n_rows else np.zeros(0, np.int64)
+    ex = ex.with_columns(pl.Series("pos", np.arange(int(lens.sum()), dtype=np.int64) - np.repeat(starts, lens)))
     # Per distinct token: protection (without tags) and lexicon hits, with exact lookup semantics.
     types = ex.select(pl.col("tok").unique(maintain_order=True))["tok"].to_list()
     n_lex = len(lexicons)
@@ -107,20 +110,29 @@ def switch_frame(tokens: pl.Series, tags: pl.Series | None, ids: list[str], seed
     sw = sw.with_columns(pl.col("li").map_elements(lambda i: lex_digest[i], return_dtype=pl.String).alias("lexd")
                          if n_lex > 1 else pl.lit(lexicons[0].digest[:12]).alias("lexd"))
     # Re-assemble: each token becomes its replacement's words; tags follow (B-X -> B-X I-X ...).
-    ex = ex.join(sw.select("row", "pos", "new"), on=["row", "pos"], how="left")
-    ex = ex.with_columns(pl.coalesce("new", "tok").str.split(" ").alias("words"))
+    cols = ["row", "pos", "j", "w"] + (["t"] if tags is not None else [])
+    keep = ex.filter(~pl.col("switch")).select(
+        "row", "pos", pl.lit(0, pl.Int64).alias("j"), pl.col("tok").alias("w"),
+        *([pl.col("tag").alias("t")] if tags is not None else []))
+    swx = sw.select("row", "pos", pl.col("new").str.split(" ").alias("w"), *(["tag"] if tags is not None else [])) \
+        .with_columns(pl.int_ranges(0, pl.col("w").list.len(), dtype=pl.Int64).alias("j")).explode(["w", "j"])
     if tags is not None:
-        nw = pl.col("words").list.len()
         is_bi = pl.col("tag").str.starts_with("B-") | pl.col("tag").str.starts_with("I-")
-        rest = pl.when(is_bi).then(pl.lit("I-") + pl.col("tag").str.slice(2)).otherwise(pl.col("tag"))
-        ex = ex.with_columns(pl.concat_list(pl.col("tag"), rest.repeat_by(nw - 1)).alias("wtags"))
-        out = ex.sort(["row", "pos"]).group_by("row", maintain_order=True).agg(
-            pl.col("words").list.explode(keep_nulls=False, empty_as_null=False).alias("tokens"), pl.col("wtags").list.explode(keep_nulls=False, empty_as_null=False).alias("tags"),
-            pl.col("covered").sum().alias("covered"), pl.col("switch").sum().alias("switched"))
-    else:
-        out = ex.sort(["row", "pos"]).group_by("row", maintain_order=True).agg(
-            pl.col("words").list.explode(keep_nulls=False, empty_as_null=False).alias("tokens"), pl.col("covered").sum().alias("covered"),
-            pl.col("switch").sum().alias("switched"))
+        swx = swx.with_columns(pl.when((pl.col("j") > 0) & is_bi).then(pl.lit("I-") + pl.col("tag").str.slice(2))
+                               .otherwise(pl.col("tag")).alias("t"))
+    flat = pl.concat([keep.select(cols), swx.select(cols)]).sort(["row", "pos", "j"])
+    offsets = np.zeros(n_rows + 1, dtype=np.int64)
+    np.cumsum(np.bincount(flat["row"].to_numpy(), minlength=n_rows), out=offsets[1:])
+
+    def as_lists(values: pl.Series) -> pl.Series:
+        arr = pa.LargeListArray.from_arrays(pa.array(offsets, pa.int64()), values.to_arrow())
+        return pl.Series(values.name, arr).cast(pl.List(pl.String))
+
+    toks_out = as_lists(flat["w"].alias("tokens"))
+    tags_out = as_lists(flat["t"].alias("tags")) if tags is not None else None
+    row_np = ex["row"].to_numpy()
+    covered_n = np.bincount(row_np, weights=ex["covered"].to_numpy(), minlength=n_rows).astype(np.int64)
+    switched_n = np.bincount(row_np, weights=ex["switch"].to_numpy(), minlength=n_rows).astype(np.int64)
     logs = sw.sort(["row", "pos"]).with_columns(
         pl.format("[{},{},{},{},{},{}]", pl.col("pos"), pl.col("pos") + 1,
                   pl.struct(pl.col("tok").alias("x")).struct.json_encode().str.slice(5).str.strip_suffix("}"),
@@ -128,12 +140,6 @@ def switch_frame(tokens: pl.Series, tags: pl.Series | None, ids: list[str], seed
                   pl.struct(pl.col("lexd").alias("x")).struct.json_encode().str.slice(5).str.strip_suffix("}"),
                   pl.col("line")).alias("item")
     ).group_by("row", maintain_order=True).agg(pl.col("item").str.join(",").alias("log"))
-    full = pl.DataFrame({"row": pl.int_range(0, n_rows, dtype=pl.UInt32, eager=True)})
-    full = full.join(out, on="row", how="left").join(logs, on="row", how="left").sort("row")
-    toks_out = full["tokens"].fill_null([]) if full["tokens"].null_count() else full["tokens"]
-    tags_out = None
-    if tags is not None:
-        tags_out = full["tags"].fill_null([]) if full["tags"].null_count() else full["tags"]
-    return (toks_out.alias("tokens"), tags_out.alias("tags") if tags_out is not None else None,
-            full["covered"].fill_null(0).cast(pl.Int64), full["switched"].fill_null(0).cast(pl.Int64),
-            full["log"])
+    full = pl.DataFrame({"row": pl.int_range(0, n_rows, dtype=pl.UInt32, eager=True)}).join(
+        logs, on="row", how="left", maintain_order="left")
+    return (toks_out, tags_out, pl.Series("covered", covered_n), pl.Series("switched", switched_n), full["log"])
