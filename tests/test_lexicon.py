@@ -86,3 +86,17 @@ def test_normalized_and_stemmed_lookup(tmp_path):
     assert lex.lookup("cafe\u0301")[0].tgt == "coffee"       # decomposed accent
     assert lex.lookup("kitabuni") == []
     assert lex.with_stemming(5).lookup("kitabuni")[0].tgt == "book"
+
+
+@pytest.mark.parametrize("lang, script, letters", [("sw", "Latn", ""), ("ha", "Latn", "ɗƙ"), ("yo", "Latn", "ọẹṣ"),
+                                                   ("am", "Ethi", "")])
+def test_seed_lexicons_orthography(lang, script, letters):
+    import unicodedata
+
+    from xdata.normalize.scripts import dominant_script
+
+    lex = load_lexicon(ROOT / "lexicons" / "seed" / f"en-{lang}.tsv")
+    targets = " ".join(e.tgt for e in lex.entries)
+    assert lex.tgt_lang == lang and dominant_script(targets) == script
+    assert all(ch in targets for ch in letters)
+    assert unicodedata.normalize("NFC", targets) == targets
