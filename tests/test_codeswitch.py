@@ -200,3 +200,32 @@ def test_fast_engine_equals_reference(sents, ratio, sprob, multi, protect, capit
     assert fast["cs_covered"].to_list() == ref["cs_covered"].to_list()
     assert fast["cs_switched"].to_list() == ref["cs_switched"].to_list()
     assert [json.loads(m) for m in fast["meta"]] == [json.loads(m) for m in ref["meta"]]
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.floats(0.05, 0.95), st.integers(0, 2**31))
+def test_realized_ratio_property(ratio, seed):
+    """Realized ratio within 4 standard deviations of the requested one on 20,000 covered tokens."""
+    n = 20000
+    draws = np.random.default_rng(seed).random(2 + 3 * n)
+    r = switch_tokens(["water"] * n, None, [LEX], draws, Policy(ratio=ratio))
+    realized = sum(s.end - s.start for s in r.switches) / r.covered
+    assert abs(realized - ratio) <= 4 * (ratio * (1 - ratio) / n) ** 0.5
+
+
+@settings(max_examples=3, deadline=None)
+@given(st.integers(1, 97), st.integers(0, 1000))
+def test_same_seed_same_output_across_batch_sizes_and_workers_property(batch_size, seed):
+    import tempfile
+
+    rows = [{"lang": "en", "tokens": ["the", "child", "drinks", "water", str(i)], "tags": ["O", "B-PER", "O", "O", "O"]}
+            for i in range(150)]
+    with tempfile.TemporaryDirectory() as tmp:
+        lex = Path(tmp) / "l.txt"
+        lex.write_text("water maji\nchild mtoto\n", encoding="utf-8")
+
+        def go(out, bs, w):
+            return run(Pipeline("cs", FrameSource(rows), [CodeSwitch(lexicons=[str(lex)], ratio=0.5)]),
+                       Path(tmp) / out, seed=seed, batch_size=bs, workers=w)["content_digest"]
+
+        assert go("a", 150, 1) == go("b", batch_size, 2)
