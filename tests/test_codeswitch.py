@@ -229,3 +229,14 @@ def test_same_seed_same_output_across_batch_sizes_and_workers_property(batch_siz
                        Path(tmp) / out, seed=seed, batch_size=bs, workers=w)["content_digest"]
 
         assert go("a", 150, 1) == go("b", batch_size, 2)
+
+
+def test_either_side_of_pairs(tmp_path, lexicon_file):
+    rows = [{"src_lang": "sw", "src": "Mtoto anasoma kitabu.", "tgt_lang": "en", "tgt": "The child reads a book."}]
+    for side, col in (("tgt", "tgt"), ("src", "src")):
+        step = CodeSwitch(lexicons=[str(lexicon_file)], ratio=1.0, side=side, reverse=(side == "src"))
+        run(Pipeline("p", FrameSource(rows), [step]), tmp_path / side, workers=1)
+        out = pl.read_parquet(tmp_path / side / "data").row(0, named=True)
+        other = "src" if col == "tgt" else "tgt"
+        assert out[other] == rows[0][other]  # the other side is untouched
+        assert out[col] == ("The mtoto reads a kitabu." if side == "tgt" else "Child anasoma book.")
