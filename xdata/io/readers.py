@@ -176,8 +176,8 @@ def _stem(path: str | Path) -> str:
     return name.rsplit(".", 1)[0] if "." in name else name
 
 
-class _LineFileSource(Source):
-    """A source read from one line-based file: raw line chunks cut in the driver, parsed in workers."""
+class _FileSource(Source):
+    """A source read from one file (``self.path``)."""
 
     path: str
 
@@ -186,6 +186,10 @@ class _LineFileSource(Source):
 
     def digest(self) -> str:
         return digest_file(self.path)
+
+
+class _LineFileSource(_FileSource):
+    """A source read from one line-based file: raw line chunks cut in the driver, parsed in workers."""
 
     def chunks(self, rows: int) -> Iterator[tuple[int, list[bytes]]]:
         with open_binary(self.path) as fh:
@@ -446,7 +450,7 @@ def _coerce_records(records: list[dict[str, Any]], kind: str, where: str, first_
     return pl.DataFrame(good, schema=schema), rejects
 
 
-class JsonlSource(Source):
+class JsonlSource(_FileSource):
     """JSON Lines, one record object a line (kind from ``kind`` or the first object's keys)."""
 
     def __init__(self, path: str | Path, kind: str | None = None, *, name: str | None = None,
@@ -465,12 +469,6 @@ class JsonlSource(Source):
         if kind not in CONTENT:
             raise ConfigError(f"unknown record kind {kind!r}")
         self.kind = kind
-
-    def paths(self) -> list[str]:
-        return [self.path]
-
-    def digest(self) -> str:
-        return digest_file(self.path)
 
     def chunks(self, batch_size: int) -> Iterator[SourceBatch]:
         with open_binary(self.path) as fh:
@@ -580,7 +578,7 @@ class DatasetSource(ParquetSource):
                 yield SourceBatch(out)
 
 
-class ConllSource(Source):
+class ConllSource(_FileSource):
     """CoNLL token/tag columns (``token TAG`` per line, blank line between sentences) -> ``tagged``."""
 
     kind = "tagged"
@@ -595,12 +593,6 @@ class ConllSource(Source):
         self.on_error = on_error
         self._check_policy()
         open_binary(self.path).close()
-
-    def paths(self) -> list[str]:
-        return [self.path]
-
-    def digest(self) -> str:
-        return digest_file(self.path)
 
     def _sentences(self) -> Iterator[tuple[int, int, list[str], list[str], str | None, str]]:
         """(sentence index, first line, tokens, tags, error, raw text) per sentence."""
@@ -734,7 +726,7 @@ def conllu_words(sentence: Any) -> list[dict[str, Any]]:
     return [t for t in sentence if isinstance(t["id"], int)]
 
 
-class ConlluSource(Source):
+class ConlluSource(_FileSource):
     """CoNLL-U via the ``conllu`` parser -> ``tagged`` (tokens = FORM, tags = ``field``)."""
 
     kind = "tagged"
@@ -750,12 +742,6 @@ class ConlluSource(Source):
         self.on_error = on_error
         self._check_policy()
         open_binary(self.path).close()
-
-    def paths(self) -> list[str]:
-        return [self.path]
-
-    def digest(self) -> str:
-        return digest_file(self.path)
 
     def chunks(self, batch_size: int) -> Iterator[SourceBatch]:
         it = enumerate(read_conllu_sentences(self.path))
