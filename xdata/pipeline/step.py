@@ -131,9 +131,15 @@ class Step:
         return {}
 
     def signature(self) -> str:
-        """``name@version:digest`` of the non-default parameters and the resource digests."""
-        d = digest_value({"params": self.non_default_params(), "resources": self.resources()}, 10)
-        return f"{self.name}@{self.version}:{d}"
+        """``name@version:digest`` of the non-default parameters and the resource digests.
+
+        Computed once per step object (resource digests read whole files; parameters are frozen).
+        """
+        sig = self.__dict__.get("_signature")
+        if sig is None:
+            d = digest_value({"params": self.non_default_params(), "resources": self.resources()}, 10)
+            sig = self.__dict__["_signature"] = f"{self.name}@{self.version}:{d}"
+        return sig
 
     def describe(self) -> dict[str, Any]:
         return {
