@@ -74,7 +74,7 @@ class BackTranslate(Step):
         langs = batch["lang"].to_list()
         width = max((len(t) + 1 for t in texts), default=1) * p.n
         draws = ctx.uniforms(batch["id"].to_list(), width)
-        src, tgt, parents, ks, metas, rows_idx = [], [], [], [], [], []
+        src, tgt, ks, metas, rows_idx = [], [], [], [], []
         for i, (text, lang) in enumerate(zip(texts, langs)):
             engine = self._engine(lang)
             hyps = engine.translate([text], draws[i:i + 1], p.n, p.decode)[0]
