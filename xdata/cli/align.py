@@ -1,1 +1,71 @@
-"""CLI verbs: filled in by the capability's issue."""
+"""Alignment verbs: ``xdata align`` and ``xdata eval aer``."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from .common import app, echo_json, eval_app, handle_errors
+
+
+def _read_tokenized(path: Path) -> list[list[str]]:
+    from ..errors import InputError
+    from ..io.files import open_binary
+
+    out = []
+    with open_binary(path) as fh:
+        for n, raw in enumerate(fh, 1):
+            try:
+                out.append(raw.decode("utf-8").split())
+            except UnicodeDecodeError as e:
+                raise InputError(f"invalid UTF-8 at byte {e.start}; expected UTF-8 text", path=path, line=n) from e
+    return out
+
+
+@app.command()
+@handle_errors
+def align(
+    src: Path = typer.Option(..., "--src", help="Source sentences, whitespace-tokenized, one a line."),
+    tgt: Path = typer.Option(..., "--tgt", help="Target sentences, line-aligned with --src."),
+    method: str = typer.Option("auto", "--method", help="auto | eflomal | builtin."),
+    sym: str = typer.Option("grow-diag-final-and", "--sym", help="intersection | union | grow-diag | grow-diag-final | grow-diag-final-and."),
+    train_extra_src: Optional[Path] = typer.Option(None, "--train-extra-src", help="Extra source text, for training only."),
+    train_extra_tgt: Optional[Path] = typer.Option(None, "--train-extra-tgt", help="Extra target text, for training only."),
+    seed: int = typer.Option(0, "--seed"),
+) -> None:
+    """Word-align S and T; print one line of 0-based `i-j` links (source first) per sentence pair."""
+    from ..align import align_corpus, format_links
+    from ..errors import InputError
+
+    s, t = _read_tokenized(src), _read_tokenized(tgt)
+    if len(s) != len(t):
+        raise InputError(f"{src} has {len(s)} lines but {tgt} has {len(t)}; the files must be line-aligned", path=tgt)
+    es = _read_tokenized(train_extra_src) if train_extra_src else None
+    et = _read_tokenized(train_extra_tgt) if train_extra_tgt else None
+    if (es is None) != (et is None):
+        raise InputError("--train-extra-src and --train-extra-tgt go together")
+    if es is not None and et is not None and len(es) != len(et):
+        raise InputError(f"{train_extra_src} has {len(es)} lines but {train_extra_tgt} has {len(et)}", path=train_extra_tgt)
+    res = align_corpus(s, t, method=method, sym=sym, extra_src=es, extra_tgt=et, seed=seed)
+    typer.echo(f"aligned {len(s):,} pairs with {res.method}", err=True)
+    sys.stdout.write("".join(format_links(links) + "\n" for links in res.links))
+
+
+@eval_app.command("aer")
+@handle_errors
+def eval_aer(
+    gold: Path = typer.Option(..., "--gold", help="Gold links: `i-j` sure, `i?j` possible, one line per pair."),
+    pred: Path = typer.Option(..., "--pred", help="Predicted links `i-j`, one line per pair."),
+) -> None:
+    """Precision, recall and AER as JSON."""
+    from ..align import aer, read_pharaoh
+    from ..errors import InputError
+
+    g = read_pharaoh(gold, allow_possible=True)
+    p = read_pharaoh(pred)
+    if len(g) != len(p):
+        raise InputError(f"{gold} has {len(g)} lines but {pred} has {len(p)}", path=pred)
+    echo_json(aer(g, [sure for sure, _ in p]))

@@ -1,0 +1,90 @@
+"""Alignment: symmetrization on hand-worked examples, AER, the CLI contracts and their errors."""
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from xdata.align import aer, align_corpus, parse_links, symmetrize
+from xdata.errors import InputError
+
+DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "alignment"
+runner = CliRunner()
+
+# Source->target and target->source links of a 4x4 pair, worked by hand.
+FWD = {(0, 0), (1, 2), (2, 1), (3, 3)}
+BWD = {(0, 0), (1, 1), (2, 1), (3, 3), (3, 2)}
+
+
+@pytest.mark.parametrize("heuristic, expected", [
+    ("intersection", {(0, 0), (2, 1), (3, 3)}),
+    ("union", {(0, 0), (1, 1), (1, 2), (2, 1), (3, 2), (3, 3)}),
+    # grow-diag, worked by hand: from (0,0) the diagonal neighbour (1,1) joins (row 1 unaligned); from (2,1)
+    # the diagonal neighbour (1,2) joins (column 2 unaligned); (3,2) never joins: by the time (3,3) is visited
+    # row 3 and column 2 are both aligned. final-and adds nothing more for the same reason.
+    ("grow-diag", {(0, 0), (2, 1), (3, 3), (1, 1), (1, 2)}),
+    ("grow-diag-final-and", {(0, 0), (2, 1), (3, 3), (1, 1), (1, 2)}),
+])
+def test_symmetrize(heuristic, expected):
+    assert symmetrize(FWD, BWD, 4, 4, heuristic) == expected
+
+
+def test_final_and_versus_final():
+    fwd, bwd = {(0, 0), (2, 3)}, {(0, 0), (2, 2)}
+    # grow-diag adds nothing (no neighbour of (0,0)); final adds a union link if either end is unaligned,
+    # final-and only if both are.
+    assert symmetrize(fwd, bwd, 3, 4, "grow-diag-final") == {(0, 0), (2, 3), (2, 2)}
+    assert symmetrize(fwd, bwd, 3, 4, "grow-diag-final-and") == {(0, 0), (2, 3)}
+
+
+def test_aer_formula():
+    gold = [({(0, 0), (1, 1)}, {(1, 2)})]
+    assert aer(gold, [{(0, 0), (1, 2)}]) == {"precision": 1.0, "recall": 0.5, "aer": round(1 - (2 + 1) / 4, 4)}
+
+
+def test_parse_links_errors():
+    assert parse_links("0-1 2?3", allow_possible=True) == ({(0, 1)}, {(2, 3)})
+    with pytest.raises(InputError, match="malformed link '2p3'"):
+        parse_links("0-1 2p3", path="g.txt", lineno=7)
+
+
+def test_align_corpus_on_a_tiny_corpus():
+    src = [["the", "house"], ["the", "book"], ["a", "book"], ["a", "house"]] * 5
+    tgt = [["das", "haus"], ["das", "buch"], ["ein", "buch"], ["ein", "haus"]] * 5
+    res = align_corpus(src, tgt, method="builtin")
+    assert res.links[0] == [(0, 0), (1, 1)] and res.method == "builtin+grow-diag-final-and"
+    assert all(0.0 <= s <= 1.0 for s in res.scores)
+
+
+def test_cli_align_and_eval(tmp_path):
+    from xdata.cli import app
+
+    (tmp_path / "s").write_text("the house\nthe book\na book\na house\n" * 5)
+    (tmp_path / "t").write_text("das haus\ndas buch\nein buch\nein haus\n" * 5)
+    r = runner.invoke(app, ["align", "--src", str(tmp_path / "s"), "--tgt", str(tmp_path / "t"), "--method", "builtin"])
+    assert r.exit_code == 0, r.output
+    lines = [ln for ln in r.stdout.splitlines() if ln and not ln.startswith("aligned")]
+    assert len(lines) == 20 and lines[0] == "0-0 1-1"
+    (tmp_path / "pred").write_text("\n".join(lines) + "\n")
+    (tmp_path / "gold").write_text("0-0 1-1\n" * 20)
+    r = runner.invoke(app, ["eval", "aer", "--gold", str(tmp_path / "gold"), "--pred", str(tmp_path / "pred")])
+    assert r.exit_code == 0 and '"aer": 0.0' in r.output
+    (tmp_path / "t").write_text("das haus\n")
+    r = runner.invoke(app, ["align", "--src", str(tmp_path / "s"), "--tgt", str(tmp_path / "t")])
+    assert r.exit_code == 2 and "has 20 lines but" in r.output
+    (tmp_path / "gold").write_text("0-0 1x1\n")
+    r = runner.invoke(app, ["eval", "aer", "--gold", str(tmp_path / "gold"), "--pred", str(tmp_path / "pred")])
+    assert r.exit_code == 2 and "line 1" in r.output and "malformed link '1x1'" in r.output
+
+
+@pytest.mark.skipif(not DATA.exists(), reason="shared data not available")
+def test_eflomal_backend_on_real_gold():
+    pytest.importorskip("eflomal")
+    from xdata.align import read_pharaoh
+
+    d = DATA / "en-fr"
+    src = [ln.split() for ln in (d / "src.txt").read_text().splitlines()]
+    tgt = [ln.split() for ln in (d / "tgt.txt").read_text().splitlines()]
+    res = align_corpus(src, tgt, method="auto")
+    score = aer(read_pharaoh(d / "gold.txt", allow_possible=True), [set(x) for x in res.links])
+    assert res.method.startswith("eflomal") and score["aer"] < 0.25
