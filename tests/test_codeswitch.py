@@ -116,6 +116,7 @@ def test_same_output_across_batch_sizes_and_workers(tmp_path, lexicon_file):
     log = json.loads(first["meta"])["codeswitch"]["switches"]
     assert log[0][4] == CodeSwitch(lexicons=[str(lexicon_file)]).resources()["lexicon0"][:12]
     assert "  " not in first["text"] and first["text"].endswith(".")
+    assert json.loads(first["meta"])["codeswitch"]["original"] == rows[first["src_row"]]["text"]
 
 
 def test_cli_on_conll_with_reverse(tmp_path):

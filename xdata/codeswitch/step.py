@@ -101,7 +101,10 @@ class CodeSwitch(MapStep):
             res = switch_tokens(toks, tg, self._r_lexicons, draws[r], policy)
             covered.append(res.covered)
             switched.append(sum(s.end - s.start for s in res.switches))
-            logs.append({"switches": [s.as_list() for s in res.switches]} if res.switches else None)
+            log: dict[str, Any] | None = {"switches": [s.as_list() for s in res.switches]} if res.switches else None
+            if log is not None and spans is not None:
+                log["original"] = texts[r]  # text rows: the exact original string (spacing included)
+            logs.append(log)
             if spans is None:
                 new_tokens.append(res.tokens)
                 new_tags.append(res.tags)
