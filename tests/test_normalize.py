@@ -87,3 +87,18 @@ def test_normalize_step_in_a_pipeline(tmp_path):
     run(Pipeline("n", FrameSource(rows), [Normalize()]), tmp_path / "o", workers=1)
     out = pl.read_parquet(tmp_path / "o" / "data")
     assert out["src"].to_list() == ['București "mare"'] and out["tgt"].to_list() == ["کتاب ۳"]
+
+
+@pytest.mark.parametrize("lang, text, expected, opts", [
+    ("hi", "\u0958", "\u0915\u093c", {}),                        # nukta letter -> canonical decomposed form
+    ("bn", "\u09c7\u09be", "\u09cb", {}),                        # Bengali two-part vowel sign composed
+    ("ta", "\u0bc6\u0bbe", "\u0bca", {}),                        # Tamil two-part vowel sign composed
+    ("hi", "हँसना", "हँसना", {}),                                  # chandrabindu kept by default ...
+    ("hi", "हँसना", "हंसना", {"lossy": True}),                     # ... merged into anusvara on request
+    ("hi", "१२३ abc", "123 abc", {"digits": "ascii"}),
+    ("kk", "Қазақстан əлемі", "Қазақстан әлемі", {}),
+    ("en", "cafÃ© dÃ©jÃ  vu", "café déjà vu", {"mojibake": True}),
+])
+def test_more_rules(lang, text, expected, opts):
+    assert normalize(text, lang, **opts) == expected
+    assert normalize_with_offsets(text, lang, **opts)[0] == expected

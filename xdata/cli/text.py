@@ -54,6 +54,8 @@ def normalize(
     harakat: bool = typer.Option(False, "--harakat", help="Remove Arabic vowel marks (lossy)."),
     digits: Optional[str] = typer.Option(None, "--digits", help="Convert digits: ascii | arabic-indic | extended-arabic-indic."),
     translit: Optional[str] = typer.Option(None, "--translit", help="Then transliterate: sr-Cyrl-Latn | sr-Latn-Cyrl | uroman | icu:ID."),
+    lossy: bool = typer.Option(False, "--lossy", help="Also apply the language's lossy rules (e.g. chandrabindu -> anusvara)."),
+    fix_mojibake: bool = typer.Option(False, "--fix-mojibake", help="Repair mojibake first (ftfy)."),
 ) -> None:
     """Normalize stdin line by line: exactly one output line per input line."""
     from ..langs import parse_lang
@@ -64,7 +66,9 @@ def normalize(
         transliterate("", translit)  # validate the scheme before reading input
 
     tag = parse_lang(lang)
-    norm("", tag, form=form, punct=not no_punct, rules=not no_rules, harakat=harakat, digits=digits)  # validate early
+    opts = dict(form=form, punct=not no_punct, rules=not no_rules, harakat=harakat, digits=digits, lossy=lossy,
+                mojibake=fix_mojibake)
+    norm("", tag, **opts)  # validate the options before reading input
     warned = False
     out = sys.stdout
     for raw in sys.stdin.buffer:
@@ -76,7 +80,7 @@ def normalize(
                 warned = True
             line = raw.decode("utf-8", "replace")
         line = line.rstrip("\r\n")
-        text = norm(line, tag, form=form, punct=not no_punct, rules=not no_rules, harakat=harakat, digits=digits)
+        text = norm(line, tag, **opts)
         if translit:
             text = transliterate(text, translit)
         out.write(text.replace("\n", " ") + "\n")

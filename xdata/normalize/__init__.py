@@ -46,6 +46,8 @@ DIGITS = {
     "ascii": "0123456789",
     "arabic-indic": "٠١٢٣٤٥٦٧٨٩",
     "extended-arabic-indic": "۰۱۲۳۴۵۶۷۸۹",
+    "devanagari": "०१२३४५६७८९",
+    "bengali": "০১২৩৪৫৬৭৮৯",
 }
 HARAKAT = {chr(c) for c in range(0x064B, 0x0653)} | {"\u0670"}
 
@@ -54,6 +56,7 @@ HARAKAT = {chr(c) for c in range(0x064B, 0x0653)} | {"\u0670"}
 class LangRules:
     lang: str
     mapping: tuple[tuple[str, str], ...]
+    lossy: tuple[tuple[str, str], ...]
     digits: str | None
     keeps_joiners: bool
     source: str
@@ -72,18 +75,21 @@ def _rule_files() -> dict[str, LangRules]:
             if key not in data:
                 raise InputError(f"rule file lacks {key!r}", path=path)
         for lang, spec in data["languages"].items():
-            unknown = set(spec) - {"map", "digits"}
+            unknown = set(spec) - {"map", "lossy_map", "digits"}
             if unknown:
                 raise InputError(f"language {lang!r}: unknown rule keys {sorted(unknown)}", path=path)
             mapping = spec.get("map", {})
-            if not all(isinstance(k, str) and k and isinstance(v, str) for k, v in mapping.items()):
-                raise InputError(f"language {lang!r}: map must be non-empty strings to strings", path=path)
+            lossy = spec.get("lossy_map", {})
+            for m in (mapping, lossy):
+                if not isinstance(m, dict) or not all(isinstance(k, str) and k and isinstance(v, str) for k, v in m.items()):
+                    raise InputError(f"language {lang!r}: maps must be non-empty strings to strings", path=path)
             digits = spec.get("digits")
             if digits is not None and digits not in DIGITS:
                 raise InputError(f"language {lang!r}: digits must be one of {sorted(DIGITS)}", path=path)
             if lang in out:
                 raise InputError(f"language {lang!r} has rules in two files ({out[lang].source})", path=path)
-            out[lang] = LangRules(lang, tuple(sorted(mapping.items(), key=lambda kv: -len(kv[0]))), digits,
+            out[lang] = LangRules(lang, tuple(sorted(mapping.items(), key=lambda kv: -len(kv[0]))),
+                                  tuple(sorted(lossy.items(), key=lambda kv: -len(kv[0]))), digits,
                                   bool(data.get("keeps_joiners", False)), path.name)
     return out
 
@@ -103,6 +109,8 @@ class Options:
     harakat: bool = False  # remove Arabic vowel marks (lossy)
     digits: str | None = None  # override the language's digit set (e.g. "ascii")
     whitespace: bool = True
+    lossy: bool = False  # also apply the language's lossy rules (e.g. chandrabindu -> anusvara)
+    mojibake: bool = False  # repair mojibake first with ftfy (opt-in: it guesses)
 
 
 @lru_cache(maxsize=256)
@@ -129,7 +137,7 @@ def _ops(lang: str | None, opts: Options) -> tuple[dict[str, str], tuple[tuple[s
         table.update(PUNCT)
     multi: list[tuple[str, str]] = []
     if rules is not None:
-        for src, tgt in rules.mapping:
+        for src, tgt in rules.mapping + (rules.lossy if opts.lossy else ()):
             if len(src) == 1:
                 table[src] = tgt
             else:
@@ -150,6 +158,8 @@ def normalize_with_offsets(text: str, lang: str | None = None, **options: Any) -
     """Normalize ``text``; also return, for each output character, its input index."""
     opts = Options(**options)
     table, multi, _ = _ops(lang, opts)
+    if opts.mojibake:
+        text = _fix_mojibake(text)
     # 1. Unicode form, cluster by cluster (a starter and its combining marks), so every
     #    output character maps back to the cluster's first input character.
     chars: list[str] = []
@@ -243,12 +253,21 @@ def normalize(text: str, lang: str | None = None, **options: Any) -> str:
     """
     opts = Options(**options)
     trans, multi = _translation(lang, opts)
+    if opts.mojibake:
+        text = _fix_mojibake(text)
     s = unicodedata.normalize(opts.form, text)
     for src, tgt in multi:
         if src in s:
             s = s.replace(src, tgt)
     s = s.translate(trans)
     return " ".join(s.split()) if opts.whitespace else s
+
+
+def _fix_mojibake(text: str) -> str:
+    """ftfy's encoding repair only (no other fixes): offsets then index the repaired text."""
+    import ftfy
+
+    return ftfy.fix_encoding(text)
 
 
 def tr_lower(text: str, lang: str) -> str:
