@@ -88,3 +88,24 @@ def test_eflomal_backend_on_real_gold():
     res = align_corpus(src, tgt, method="auto")
     score = aer(read_pharaoh(d / "gold.txt", allow_possible=True), [set(x) for x in res.links])
     assert res.method.startswith("eflomal") and score["aer"] < 0.25
+
+
+def test_lexicon_induce_round_trip(tmp_path):
+    from xdata.cli import app
+    from xdata.lexicon import load_lexicon
+
+    (tmp_path / "s").write_text("the house\nthe book\na book\na house\n" * 5)
+    (tmp_path / "t").write_text("das haus\ndas buch\nein buch\nein haus\n" * 5)
+    (tmp_path / "a").write_text("0-0 1-1\n" * 20)
+    r = runner.invoke(app, ["lexicon", "induce", "--src", str(tmp_path / "s"), "--tgt", str(tmp_path / "t"),
+                            "--alignment", str(tmp_path / "a"), "--src-lang", "en", "--tgt-lang", "de",
+                            "--out", str(tmp_path / "lex.tsv")])
+    assert r.exit_code == 0, r.output
+    lex = load_lexicon(tmp_path / "lex.tsv")
+    assert lex.src_lang == "en" and lex.tgt_lang == "de"
+    e = lex.lookup("house")[0]
+    assert (e.tgt, e.prob, e.note) == ("haus", 1.0, "count=10")  # "the house" and "a house", 5 times each
+    (tmp_path / "a").write_text("0-0 1-5\n" * 20)
+    r = runner.invoke(app, ["lexicon", "induce", "--src", str(tmp_path / "s"), "--tgt", str(tmp_path / "t"),
+                            "--alignment", str(tmp_path / "a"), "--out", str(tmp_path / "x.tsv")])
+    assert r.exit_code == 2 and "line 1" in r.output and "out of range" in r.output

@@ -69,3 +69,47 @@ def eval_aer(
     if len(g) != len(p):
         raise InputError(f"{gold} has {len(g)} lines but {pred} has {len(p)}", path=pred)
     echo_json(aer(g, [sure for sure, _ in p]))
+
+
+from .common import lexicon_app  # noqa: E402
+
+
+@lexicon_app.command("induce")
+@handle_errors
+def lexicon_induce(
+    src: Path = typer.Option(..., "--src", help="Source sentences, whitespace-tokenized."),
+    tgt: Path = typer.Option(..., "--tgt", help="Target sentences, line-aligned."),
+    out: Path = typer.Option(..., "--out", help="Lexicon file to write (TSV, source word first)."),
+    alignment: Optional[Path] = typer.Option(None, "--alignment", help="Pharaoh links; default: align with --method."),
+    method: str = typer.Option("auto", "--method", help="auto | eflomal | builtin (when no --alignment)."),
+    src_lang: Optional[str] = typer.Option(None, "--src-lang"),
+    tgt_lang: Optional[str] = typer.Option(None, "--tgt-lang"),
+    min_count: int = typer.Option(2, "--min-count", min=1),
+    min_prob: float = typer.Option(0.1, "--min-prob", min=0.0, max=1.0),
+) -> None:
+    """Turn word alignments into a lexicon with counts and probabilities."""
+    from ..align import align_corpus, read_pharaoh
+    from ..align.induce import induce, write_lexicon
+    from ..errors import InputError
+    from ..langs import parse_lang
+
+    s, t = _read_tokenized(src), _read_tokenized(tgt)
+    if len(s) != len(t):
+        raise InputError(f"{src} has {len(s)} lines but {tgt} has {len(t)}", path=tgt)
+    if alignment is not None:
+        links = [sorted(sure) for sure, _ in read_pharaoh(alignment)]
+        if len(links) != len(s):
+            raise InputError(f"{alignment} has {len(links)} lines but {src} has {len(s)}", path=alignment)
+        for n, (ls, a, b) in enumerate(zip(links, s, t), 1):
+            if any(i >= len(a) or j >= len(b) for i, j in ls):
+                raise InputError(f"link index out of range (source has {len(a)} tokens, target {len(b)})",
+                                 path=alignment, line=n)
+        used = "given alignment"
+    else:
+        res = align_corpus(s, t, method=method)
+        links, used = res.links, res.method
+    entries = induce(s, t, links, min_count=min_count, min_prob=min_prob)
+    write_lexicon(entries, out, src_lang=parse_lang(src_lang) if src_lang else None,
+                  tgt_lang=parse_lang(tgt_lang) if tgt_lang else None, method=used,
+                  inputs=[src, tgt] + ([alignment] if alignment else []))
+    typer.echo(f"wrote {len(entries):,} entries to {out} ({used})", err=True)
