@@ -290,6 +290,7 @@ class LocalExecutor(Executor):
         ctx = mp.get_context("spawn")
         old = os.environ.get("POLARS_MAX_THREADS")
         os.environ["POLARS_MAX_THREADS"] = "1"  # each worker is one core's worth of work
+        os.environ["XDATA_WORKERS"] = str(workers)  # engines share the cores among workers
         try:
             with _main_module_hidden():
                 pool = ctx.Pool(workers, initializer=_init_worker, initargs=(payload,))

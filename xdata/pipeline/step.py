@@ -74,6 +74,9 @@ class Step:
     scope: ClassVar[str] = "row"
     expands: ClassVar[bool] = False  # True if one input row can make several output rows
     Params: ClassVar[type] = NoParams
+    #: Parameters that do not change the output (paths whose content is in ``resources()``,
+    #: thread counts, batch budgets, cache locations): left out of the signature.
+    runtime_params: ClassVar[tuple[str, ...]] = ()
 
     def __init_subclass__(cls, **kw: Any) -> None:
         super().__init_subclass__(**kw)
@@ -137,7 +140,8 @@ class Step:
         """
         sig = self.__dict__.get("_signature")
         if sig is None:
-            d = digest_value({"params": self.non_default_params(), "resources": self.resources()}, 10)
+            params = {k: v for k, v in self.non_default_params().items() if k not in self.runtime_params}
+            d = digest_value({"params": params, "resources": self.resources()}, 10)
             sig = self.__dict__["_signature"] = f"{self.name}@{self.version}:{d}"
         return sig
 
