@@ -86,3 +86,23 @@ class NeedsTokens(MapStep):
 
     def map(self, batch, ctx):
         return batch
+
+
+@dataclass(frozen=True)
+class CrashParams:
+    marker: str = ""  # the step raises while this file exists
+    at_row: int = 0  # ... on the batch holding this source row
+
+
+class CrashWhileMarked(MapStep):
+    """Simulates a crash mid-run (a killed worker, a full disk) for resume tests."""
+
+    name = "test-crash"
+    Params = CrashParams
+
+    def map(self, batch: pl.DataFrame, ctx: Context) -> pl.DataFrame:
+        import os
+
+        if os.path.exists(self.params.marker) and self.params.at_row in batch["src_row"].to_list():
+            raise RuntimeError("simulated crash")
+        return batch

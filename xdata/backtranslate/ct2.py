@@ -279,7 +279,7 @@ class CT2Engine:
             rows = [units[j] for j in batch]
             caps = [d.max_tokens(len(source[i])) for i, _ in rows]
             extra = 1 if self.prefix else 0
-            opts = dict(base, max_decoding_length=max(caps) + 1 + extra)
+            opts = dict(base, max_decoding_length=max(caps) + 2 + extra)
             res = self._call({"source": [source[i] for i, _ in rows],
                               "prefix": [[self.prefix] for _ in rows] if self.prefix else None, "options": opts})
             for r, (i, k) in enumerate(rows):

@@ -29,12 +29,18 @@ from ..tokenize import word_tokenize
 
 
 def copy_overlap(src: str, tgt: str, src_lang: str | None = None, tgt_lang: str | None = None) -> float:
-    """Share of the synthetic side's tokens that also occur in the input (case-folded)."""
-    a = [t.casefold() for t in word_tokenize(normalize(src, src_lang), src_lang)]
+    """Share of the synthetic side's words that also occur in the input (case-folded,
+    punctuation ignored)."""
+    a = _words(src, src_lang)
     if not a:
         return 1.0
-    b = {t.casefold() for t in word_tokenize(normalize(tgt, tgt_lang), tgt_lang)}
+    b = set(_words(tgt, tgt_lang))
     return sum(t in b for t in a) / len(a)
+
+
+def _words(text: str, lang: str | None) -> list[str]:
+    """Case-folded word tokens, punctuation and symbols left out."""
+    return [t.casefold() for t in word_tokenize(normalize(text, lang), lang) if any(c.isalnum() for c in t)]
 
 
 def longest_repeat(tokens: list[str], max_n: int = 4) -> int:

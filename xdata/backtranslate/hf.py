@@ -29,8 +29,10 @@ def resolve_model_dir(model: str, revision: str | None = None) -> Path:
     p = Path(model)
     if p.is_dir():
         return p
-    if p.exists() or model.startswith((".", "/", "~")):
-        raise ConfigError(f"model {model!r} is not a directory holding a model")
+    if p.exists():
+        raise ConfigError(f"model {model!r} is a file; expected a directory holding a model (config.json, weights, tokenizer)")
+    if model.startswith((".", "/", "~")) or model.count("/") > 1:
+        raise ConfigError(f"model {model!r}: no such directory (expected a local model directory or a hub name)")
     try:
         from huggingface_hub import snapshot_download
     except ImportError as e:  # pragma: no cover - transformers depends on it
@@ -181,9 +183,10 @@ class HFEngine:
             for r, (i, _k) in enumerate(rows):
                 inp[r, :len(ids[i])] = torch.tensor(ids[i])
                 mask[r, :len(ids[i])] = 1
+            # one token beyond the bound (and one for a forced EOS) tells a cut hypothesis from a finished one
             caps = [d.max_tokens(len(ids[i])) for i, _ in rows]
             extra = 1 if self.forced_bos is not None else 0
-            kw: dict[str, Any] = {"max_new_tokens": max(caps) + 1 + extra, "num_beams": 1, "do_sample": False,
+            kw: dict[str, Any] = {"max_new_tokens": max(caps) + 2 + extra, "num_beams": 1, "do_sample": False,
                                   "num_return_sequences": 1}
             if self.forced_bos is not None:
                 kw["forced_bos_token_id"] = self.forced_bos
