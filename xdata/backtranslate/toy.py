@@ -45,9 +45,11 @@ def toy_sentences(n: int, seed: int = 0, n_words: int = 40, min_len: int = 2, ma
 
 def build_toy_marian(out_dir: str | Path, *, train_steps: int = 300, d_model: int = 64, layers: int = 2,
                      heads: int = 4, ffn: int = 128, vocab_size: int = 100, seed: int = 0,
-                     zero_pad_embedding: bool = True) -> Path:
+                     zero_pad_embedding: bool = True, spm_lines: list[str] | None = None) -> Path:
     """Write a Marian model directory trained ``train_steps`` steps on the toy pair.
 
+    ``spm_lines``: train the sentencepiece vocabulary on these lines instead of the toy pair
+    (with ``train_steps=0``: a random model of realistic vocabulary, for speed benchmarks).
     ``zero_pad_embedding`` keeps the ``<pad>`` embedding row at zero during training, as Marian
     (and CTranslate2's converter) assume the decoder starts from a zero embedding.
     """
@@ -59,7 +61,8 @@ def build_toy_marian(out_dir: str | Path, *, train_steps: int = 300, d_model: in
     out.mkdir(parents=True, exist_ok=True)
     pairs = toy_sentences(3000, seed=seed + 1)
     text = out / "_spm_train.txt"
-    text.write_text("\n".join(s for p in pairs for s in p) + "\n", encoding="utf-8")
+    lines = spm_lines if spm_lines is not None else [s for p in pairs for s in p]
+    text.write_text("\n".join(lines) + "\n", encoding="utf-8")
     spm.SentencePieceTrainer.train(input=str(text), model_prefix=str(out / "spm"), vocab_size=vocab_size,
                                    model_type="unigram", character_coverage=1.0, unk_id=0, bos_id=-1, eos_id=1,
                                    pad_id=-1, num_threads=1, minloglevel=2, hard_vocab_limit=False)
@@ -79,7 +82,7 @@ def build_toy_marian(out_dir: str | Path, *, train_steps: int = 300, d_model: in
     pad = vocab["<pad>"]
     cfg = MarianConfig(vocab_size=len(vocab), d_model=d_model, encoder_layers=layers, decoder_layers=layers,
                        encoder_attention_heads=heads, decoder_attention_heads=heads, encoder_ffn_dim=ffn,
-                       decoder_ffn_dim=ffn, max_position_embeddings=256, pad_token_id=pad,
+                       decoder_ffn_dim=ffn, max_position_embeddings=512, pad_token_id=pad,
                        decoder_start_token_id=pad, eos_token_id=vocab["</s>"], forced_eos_token_id=vocab["</s>"],
                        share_encoder_decoder_embeddings=True, scale_embedding=True, dropout=0.0,
                        attention_dropout=0.0, activation_dropout=0.0)
@@ -107,7 +110,7 @@ def build_toy_marian(out_dir: str | Path, *, train_steps: int = 300, d_model: in
     model.eval()
     model.generation_config.bad_words_ids = [[pad]]
     model.generation_config.num_beams = 1
-    model.generation_config.max_length = 256
+    model.generation_config.max_length = 512
     model.save_pretrained(out)
     tok.save_pretrained(out)
     return out
