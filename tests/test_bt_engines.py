@@ -235,3 +235,47 @@ def test_cli_reports_bad_model_dir(tmp_path, mono):
     r = CliRunner().invoke(app, ["backtranslate", "--engine", "hf", "--model", str(tmp_path / "nope"), "--src-lang", "en",
                                  "--tgt-lang", "sw", "--in", str(mono), "--out", str(tmp_path / "o")])
     assert r.exit_code == 2 and "nope': no such directory" in r.output
+
+
+def _tiny_multilingual(kind, out):
+    """A random tiny M2M100 model with an M2M100 or NLLB tokenizer built from a sentencepiece model."""
+    import sentencepiece as spm
+    from transformers import M2M100Config, M2M100ForConditionalGeneration, M2M100Tokenizer, NllbTokenizer
+
+    out.mkdir()
+    (out / "t.txt").write_text("\n".join(s for p in toy_sentences(400) for s in p), encoding="utf-8")
+    spm.SentencePieceTrainer.train(input=str(out / "t.txt"), model_prefix=str(out / "spm"), vocab_size=100,
+                                   hard_vocab_limit=False, minloglevel=2, num_threads=1)
+    if kind == "m2m100":
+        sp = spm.SentencePieceProcessor(model_file=str(out / "spm.model"))
+        vocab = {"<s>": 0, "<pad>": 1, "</s>": 2, "<unk>": 3}
+        for i in range(sp.get_piece_size()):
+            vocab.setdefault(sp.id_to_piece(i), len(vocab))
+        (out / "vocab.json").write_text(json.dumps(vocab), encoding="utf-8")
+        tok = M2M100Tokenizer(vocab_file=str(out / "vocab.json"), spm_file=str(out / "spm.model"))
+    else:
+        tok = NllbTokenizer(vocab_file=str(out / "spm.model"))
+    cfg = M2M100Config(vocab_size=256, d_model=32, encoder_layers=1, decoder_layers=1, encoder_attention_heads=2,
+                       decoder_attention_heads=2, encoder_ffn_dim=64, decoder_ffn_dim=64, max_position_embeddings=128,
+                       pad_token_id=tok.pad_token_id, eos_token_id=tok.eos_token_id, bos_token_id=tok.bos_token_id,
+                       decoder_start_token_id=tok.eos_token_id)
+    M2M100ForConditionalGeneration(cfg).save_pretrained(out / "model")
+    tok.save_pretrained(out / "model")
+    return out / "model"
+
+
+@pytest.mark.parametrize("kind,src_tok,out_tok", [("m2m100", "__sw__", "__en__"), ("nllb", "swh_Latn", "eng_Latn")])
+def test_multilingual_models_get_their_language_tokens(tmp_path, kind, src_tok, out_tok):
+    engine = HFEngine(str(_tiny_multilingual(kind, tmp_path / kind)), "en")
+    assert engine.describe()["forced_bos"] == out_tok
+    ids = engine.encode(["figuvu fivupu"], "sw")[0]
+    assert engine.tokenizer.convert_ids_to_tokens(ids)[0] == src_tok  # the input language, as the model expects
+    seen = []
+    real = engine.model.generate
+    engine.model.generate = lambda *a, **k: seen.append(real(*a, **k)) or seen[-1]
+    hyps = engine.translate(["figuvu fivupu", "lobe"], "sw", seeds(2, 1), Decoding("greedy", max_len_b=2))
+    assert len(hyps) == 2 and all(h[0].text is not None for h in hyps)
+    first = engine.tokenizer.convert_ids_to_tokens(seen[0][:, 1].tolist())
+    assert first == [out_tok, out_tok]  # every output starts with the forced target-language token
+    with pytest.raises(ConfigError, match="no language token for 'tlh'"):
+        HFEngine(str(tmp_path / kind / "model"), "tlh")

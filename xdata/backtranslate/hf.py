@@ -73,6 +73,7 @@ def lang_token(tokenizer: Any, lang: str) -> str | None:
     """The language-code token a multilingual model uses for ``lang`` (NLLB ``swh_Latn``,
     M2M100 ``__sw__``, mBART ``sw_KE``), or None for models without language tokens."""
     vocab = tokenizer.get_vocab()
+    unk = tokenizer.unk_token_id
     base = base_lang(lang)
     cands = []
     try:
@@ -82,7 +83,8 @@ def lang_token(tokenizer: Any, lang: str) -> str | None:
     cands += [f"__{base}__", f"__{lang}__"]
     cands += sorted(t for t in vocab if len(t) == 5 and t[2] == "_" and t[:2] == base and t[3:].isupper())
     for c in cands:
-        if c in vocab:
+        # some tokenizers (M2M100) keep their language tokens outside get_vocab()
+        if c in vocab or tokenizer.convert_tokens_to_ids(c) not in (None, unk):
             return c
     return None
 
