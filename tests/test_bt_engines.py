@@ -279,3 +279,21 @@ def test_multilingual_models_get_their_language_tokens(tmp_path, kind, src_tok, 
     assert first == [out_tok, out_tok]  # every output starts with the forced target-language token
     with pytest.raises(ConfigError, match="no language token for 'tlh'"):
         HFEngine(str(tmp_path / kind / "model"), "tlh")
+
+
+def test_noised_beam_through_the_step(tmp_path, mono, toy_marian):
+    def go(out, method, bs):
+        step = _bt(toy_marian, decode=method, n=2, beam_size=3, noise_delete=0.3, cache=str(tmp_path / "c.sqlite"))
+        run(Pipeline("bt", TextSource(mono, "sw"), [step]), tmp_path / out, seed=2, batch_size=bs, workers=1)
+        rows = pl.read_parquet(tmp_path / out / "data")
+        hyp = [json.loads(m)["backtranslate"]["hypothesis"] for m in rows["meta"]]
+        return rows.with_columns(pl.Series("k", hyp)).sort("src_row", "k")
+
+    beam, noised, again = go("b", "beam", 24), go("n", "noised-beam", 24), go("n2", "noised-beam", 5)
+    assert noised["src"].to_list() == again["src"].to_list()  # noise drawn per hypothesis, not per batch
+    changed = sum(a != b for a, b in zip(beam["src"], noised["src"]))
+    assert changed > 10
+    for b, nz in zip(beam["src"].to_list(), noised["src"].to_list()):
+        assert len(nz.split()) <= len(b.split())
+    info = json.loads(noised["meta"][0])["backtranslate"]["decoding"]
+    assert info["method"] == "noised-beam" and info["noise_delete"] == 0.3 and info["beam_size"] == 3
