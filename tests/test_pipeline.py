@@ -4,6 +4,8 @@ import json
 
 import polars as pl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from steps_for_tests import Coin, Duplicate, NeedsTokens, SeenOnce, Upper, UpperParams
 from xdata.dataset import load_rows
@@ -140,3 +142,18 @@ def test_bad_executor_settings(corpus, tmp_path):
         run(pipe, tmp_path / "o", batch_size=0)
     with pytest.raises(ConfigError, match="unknown executor 'spark'"):
         run(pipe, tmp_path / "o", executor="spark")
+
+
+@given(st.lists(st.text(), min_size=1, max_size=30), st.text(max_size=10))
+@settings(max_examples=60, deadline=None)
+def test_vectorized_row_hash_equals_xxhash_per_row(values, salt):
+    """Ids and row digests are computed for a whole column at once (polars-hash); they must be
+    byte-identical to XXH3-128 of each value, so ids never depend on the code path."""
+    import polars as pl
+    import xxhash
+
+    from xdata.hashing import hash_strings, hex_prefix, xxh3_128_rows
+
+    d = xxh3_128_rows(pl.Series(values, dtype=pl.String), salt=salt)
+    assert d.tobytes() == b"".join(xxhash.xxh3_128_digest((salt + "\x1f" + v).encode("utf-8")) for v in values)
+    assert hex_prefix(d).to_list() == hash_strings(salt, values)

@@ -26,11 +26,10 @@ from pathlib import Path
 from typing import Any
 
 import polars as pl
-import xxhash
 
 from .. import __version__
 from ..errors import ConfigError, PipelineError
-from ..hashing import digest_file, digest_value
+from ..hashing import digest_file, digest_value, xxh3_128_rows
 from ..records import REJECT_SCHEMA, schema
 from .manifest import MANIFEST
 
@@ -88,9 +87,7 @@ def row_digests(df: pl.DataFrame) -> bytes:
         else:
             val = col.cast(pl.String)
         parts.append(val.fill_null("\x00"))
-    keys = df.select(pl.concat_str(parts, separator="\x1f").alias("k"))["k"].to_list()
-    h = xxhash.xxh3_128_digest
-    return b"".join([h(k.encode("utf-8")) for k in keys])
+    return xxh3_128_rows(pl.concat_str(parts, separator="\x1f"), df).tobytes()
 
 
 def content_digest(row_stream_sha256: str, columns: list[str]) -> str:

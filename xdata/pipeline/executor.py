@@ -22,7 +22,7 @@ from typing import Any, Iterator
 import polars as pl
 
 from ..errors import ConfigError, PipelineError
-from ..hashing import hash_strings
+from ..hashing import hex_prefix, xxh3_128_rows
 from ..records import CONTENT, ID_FIELDS, OPTIONAL, REJECT_SCHEMA, validate
 from .pipeline import Pipeline
 from .step import Context, Step, StepResult
@@ -98,8 +98,7 @@ class BatchRunner:
         fields = [pl.col("src_row").cast(pl.String)]
         for c in ID_FIELDS[self.kind]:
             fields.append(pl.col(c).list.join("\x1e") if isinstance(rows.schema[c], pl.List) else pl.col(c))
-        joined = rows.select(pl.concat_str(fields, separator="\x1f").alias("k"))["k"].to_list()
-        ids = hash_strings(self.src_name, joined)
+        ids = hex_prefix(xxh3_128_rows(pl.concat_str(fields, separator="\x1f"), rows, salt=self.src_name))
         empty = pl.lit([], dtype=pl.List(pl.String))
         parents = pl.concat_list(pl.col("_parent")) if "_parent" in rows.columns else empty
         meta = pl.col("_meta") if "_meta" in rows.columns else pl.lit("{}", pl.String)
@@ -107,7 +106,7 @@ class BatchRunner:
         return rows.select(
             *[pl.col(c) for c in CONTENT[self.kind]],
             *keep_opt,
-            pl.Series("id", ids, pl.String),
+            ids.alias("id"),
             pl.lit(self.src_name, pl.String).alias("src_dataset"),
             pl.lit(self.src_version, pl.String).alias("src_version"),
             pl.col("src_row").cast(pl.Int64),
