@@ -23,7 +23,9 @@ def _shared_build(tmp_path_factory, name: str, build) -> Path:
     """Build once for all pytest-xdist workers (a file lock in the run's shared temp root)."""
     from filelock import FileLock
 
-    root = tmp_path_factory.getbasetemp().parent
+    root = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):  # workers' temp dirs sit inside the run's own
+        root = root.parent
     out = root / name
     with FileLock(str(root / f"{name}.lock")):
         if not (out / "config.json").exists():
