@@ -111,3 +111,21 @@ def test_accuracy_on_real_sentences(model, source, lang):
     preds = model.predict(sents)
     acc = sum(p[0][0] == lang for p in preds) / len(sents)
     assert acc >= 0.95, (source, lang, acc)
+
+
+def test_cli_workers_keep_order_and_every_line(tmp_path):
+    """Several processes, small chunks, odd lines: the same output as one process, line for line."""
+    import subprocess
+    import sys
+
+    lines = [b"Guten Morgen, wie geht es dir?", b"", b"Hello there, my friend.", b"\xff\xfe broken bytes",
+             "Serikali ya Tanzania imetangaza mpango mpya wa elimu kwa watoto wote nchini.".encode(), b"   "] * 7
+    data = b"\n".join(lines) + b"\n"
+    xdata = [sys.executable, "-m", "xdata", "lid", "--chunk", "3"]
+    one = subprocess.run(xdata + ["--workers", "1"], input=data, capture_output=True, check=True)
+    two = subprocess.run(xdata + ["--workers", "2"], input=data, capture_output=True, check=True)
+    assert one.stdout == two.stdout
+    out = one.stdout.decode().splitlines()
+    assert len(out) == len(lines)
+    assert [o.split("\t")[0] for o in out[:6]] == ["de", "und", "en", out[3].split("\t")[0], "sw", "und"]
+    assert b"invalid UTF-8" in one.stderr and b"invalid UTF-8" in two.stderr
