@@ -38,7 +38,7 @@ def normalize(
     no_rules: bool = typer.Option(False, "--no-rules", help="Skip the language's rules."),
     harakat: bool = typer.Option(False, "--harakat", help="Remove Arabic vowel marks (lossy)."),
     digits: Optional[str] = typer.Option(None, "--digits", help="Convert digits: ascii | arabic-indic | extended-arabic-indic."),
-    translit: Optional[str] = typer.Option(None, "--translit", help="Then transliterate: sr-Cyrl-Latn | sr-Latn-Cyrl | uroman | icu:ID."),
+    translit: Optional[str] = typer.Option(None, "--translit", help="Then transliterate: sr-Cyrl-Latn, sr-Latn-Cyrl, iso15919(-Deva...), uroman, icu:ID."),
     lossy: bool = typer.Option(False, "--lossy", help="Also apply the language's lossy rules (e.g. chandrabindu -> anusvara)."),
     fix_mojibake: bool = typer.Option(False, "--fix-mojibake", help="Repair mojibake first (ftfy)."),
 ) -> None:

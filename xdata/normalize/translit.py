@@ -6,6 +6,9 @@ Schemes:
   each way except the digraphs lj, nj, dž). Cyrillic -> Latin -> Cyrillic round-trips
   exactly for every Serbian word except the rare compounds where a Latin digraph spells two
   Cyrillic letters (e.g. ``наджњети``: ``nadž-`` is н+а+д+ж); those are documented as lossy.
+* ``iso15919`` / ``iso15919-<Script>``: the Brahmic scripts of India (Deva, Beng, Guru, Gujr,
+  Orya, Taml, Telu, Knda, Mlym) to ISO 15919 Latin and back (:mod:`xdata.normalize.iso15919`;
+  reversible for text in the table's coverage; digits become ASCII; no schwa deletion).
 * ``icu:<transform id>`` (e.g. ``icu:Any-Latin``) through PyICU (extra ``icu``).
 * ``uroman``: universal romanization through the ``uroman`` package (extra ``uroman``; lossy).
 """
@@ -23,7 +26,8 @@ _SR_C2L.update({k.upper(): v[0].upper() + v[1:] for k, v in list(_SR_C2L.items()
 _SR_L2C_DIGRAPHS = {"lj": "љ", "Lj": "Љ", "LJ": "Љ", "nj": "њ", "Nj": "Њ", "NJ": "Њ", "dž": "џ", "Dž": "Џ", "DŽ": "Џ"}
 _SR_L2C = {v: k for k, v in _SR_C2L.items() if len(v) == 1}
 
-SCHEMES = ("sr-Cyrl-Latn", "sr-Latn-Cyrl", "uroman", "icu:<transform id>")
+SCHEMES = ("sr-Cyrl-Latn", "sr-Latn-Cyrl", "iso15919", "iso15919-<Deva|Beng|Guru|Gujr|Orya|Taml|Telu|Knda|Mlym>",
+           "uroman", "icu:<transform id>")
 
 
 def _sr_c2l(text: str) -> str:
@@ -61,6 +65,14 @@ def transliterate(text: str, scheme: str) -> str:
         return _sr_c2l(text)
     if scheme == "sr-Latn-Cyrl":
         return _sr_l2c(text)
+    if scheme == "iso15919":
+        from .iso15919 import to_iso
+
+        return to_iso(text)
+    if scheme.startswith("iso15919-"):
+        from .iso15919 import from_iso
+
+        return from_iso(text, scheme[len("iso15919-"):])
     if scheme == "uroman":
         try:
             import uroman
