@@ -163,6 +163,11 @@ def _builtin(src: list[list[str]], tgt: list[list[str]]) -> tuple[list[Links], l
     return fwd, bwd
 
 
+def _one_word(token: str) -> str:
+    """A token as one whitespace-free word (CoNLL-U forms may hold spaces: '100 000')."""
+    return "\u2581".join(token.split()) or "\u2581"
+
+
 def _eflomal(src: list[list[str]], tgt: list[list[str]], seed: int) -> tuple[list[Links], list[Links]]:
     try:
         import eflomal
@@ -170,8 +175,8 @@ def _eflomal(src: list[list[str]], tgt: list[list[str]], seed: int) -> tuple[lis
         raise MissingDependency("eflomal", "eflomal", "the eflomal aligner") from e
     with tempfile.TemporaryDirectory() as d:
         ps, pt = Path(d) / "s", Path(d) / "t"
-        ps.write_text("".join(" ".join(s) + "\n" for s in src), encoding="utf-8")
-        pt.write_text("".join(" ".join(t) + "\n" for t in tgt), encoding="utf-8")
+        ps.write_text("".join(" ".join(map(_one_word, s)) + "\n" for s in src), encoding="utf-8")
+        pt.write_text("".join(" ".join(map(_one_word, t)) + "\n" for t in tgt), encoding="utf-8")
         with open(ps, encoding="utf-8") as fs, open(pt, encoding="utf-8") as ft:
             eflomal.Aligner().align(fs, ft, links_filename_fwd=str(Path(d) / "fwd"),
                                     links_filename_rev=str(Path(d) / "rev"), quiet=True)
