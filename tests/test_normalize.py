@@ -98,6 +98,11 @@ def test_normalize_step_in_a_pipeline(tmp_path):
     ("hi", "१२३ abc", "123 abc", {"digits": "ascii"}),
     ("kk", "Қазақстан əлемі", "Қазақстан әлемі", {}),
     ("en", "cafÃ© dÃ©jÃ  vu", "café déjà vu", {"mojibake": True}),
+    # Ethiopic (words from lexicons/seed/en-am.tsv): defaults keep spelling, punctuation, digits ...
+    ("am", "ፀሐይ ወጣች። መጽሐፍ፣ ፩", "ፀሐይ ወጣች። መጽሐፍ፣ ፩", {}),
+    # ... the lossy spelling reform merges homophone letters order by order, wordspace -> space
+    ("am", "ፀሐይ፡ሠላም ዓለም ኀይል", "ጸሀይ ሰላም ኣለም ሀይል", {"lossy": True}),
+    ("ti", "ፀሐይ፡ሠላም ዓለም", "ጸሐይ ሰላም ዓለም", {"lossy": True}),  # Tigrinya keeps ሐ and ዐ (distinct sounds)
 ])
 def test_more_rules(lang, text, expected, opts):
     assert normalize(text, lang, **opts) == expected
