@@ -54,3 +54,28 @@ def test_cli_encode_decode(model):
 def test_bad_tokenizer_path(tmp_path):
     r = CliRunner().invoke(app, ["fertility", "--tokenizer", str(tmp_path / "nope"), "--corpus", "sw=x"])
     assert r.exit_code == 2
+
+
+def test_tokenize_and_spm_steps_in_a_pipeline(model, tmp_path):
+    import polars as pl
+    import sentencepiece as spm
+
+    from xdata.hashing import digest_file
+    from xdata.io import FrameSource
+    from xdata.pipeline import Pipeline, run
+    from xdata.tokenize.step import SpmEncode, Tokenize
+
+    rows = [{"src_lang": "en", "src": "The children read books, don't they?", "tgt_lang": "sw",
+             "tgt": "Watoto wanasoma vitabu."}]
+    m = run(Pipeline("t", FrameSource(rows), [Tokenize(), SpmEncode(model=str(model))]), tmp_path / "o", workers=1)
+    out = pl.read_parquet(tmp_path / "o" / "data").row(0, named=True)
+    assert out["src_tokens"] == ["The", "children", "read", "books", ",", "don't", "they", "?"]
+    assert out["tgt_tokens"] == ["Watoto", "wanasoma", "vitabu", "."]
+    sp = spm.SentencePieceProcessor(model_file=str(model))
+    assert out["src_pieces"] == sp.encode(rows[0]["src"], out_type=str)
+    assert sp.decode(out["tgt_pieces"]) == rows[0]["tgt"]
+    assert m["resources"][next(k for k in m["resources"] if k.startswith("spm-encode"))] == digest_file(model)
+    m2 = run(Pipeline("t", FrameSource([{"lang": "sw", "text": "Maji ni uhai."}]), [SpmEncode(model=str(model), ids=True)]),
+             tmp_path / "o2", workers=1)
+    ids = pl.read_parquet(tmp_path / "o2" / "data")["piece_ids"][0].to_list()
+    assert sp.decode(ids) == "Maji ni uhai." and m2["rows"] == 1
