@@ -26,7 +26,7 @@ from ..errors import ConfigError, InputError, MissingDependency
 
 Links = set[tuple[int, int]]
 HEURISTICS = ("intersection", "union", "grow-diag", "grow-diag-final", "grow-diag-final-and")
-METHODS = ("auto", "eflomal", "builtin")
+METHODS = ("auto", "eflomal", "builtin", "neural")
 
 
 @dataclass
@@ -200,8 +200,13 @@ def available_method(method: str) -> str:
 
 def align_corpus(src: list[list[str]], tgt: list[list[str]], *, method: str = "auto",
                  sym: str = "grow-diag-final-and", extra_src: list[list[str]] | None = None,
-                 extra_tgt: list[list[str]] | None = None, seed: int = 0) -> AlignResult:
-    """Align sentence pairs (extra pairs are used for training only)."""
+                 extra_tgt: list[list[str]] | None = None, seed: int = 0, model: str | None = None,
+                 layer: int = 8, matching: str = "itermax") -> AlignResult:
+    """Align sentence pairs (extra pairs are used for training only).
+
+    ``method="neural"`` embeds words with the transformers encoder ``model`` (see
+    :mod:`xdata.align.neural`; ``layer``, ``matching``); it needs no training text and its
+    links are symmetric already, so ``sym`` and the extra text do not apply."""
     if len(src) != len(tgt):
         raise InputError(f"{len(src)} source sentences but {len(tgt)} target sentences")
     if (extra_src is None) != (extra_tgt is None) or (extra_src is not None and len(extra_src) != len(extra_tgt or [])):
@@ -209,6 +214,14 @@ def align_corpus(src: list[list[str]], tgt: list[list[str]], *, method: str = "a
     if sym not in HEURISTICS:
         raise ConfigError(f"unknown symmetrization {sym!r}; expected one of {', '.join(HEURISTICS)}")
     used = available_method(method)
+    if used == "neural":
+        if not model:
+            raise ConfigError("the neural aligner needs model= (a transformers encoder: directory or hub name)")
+        from .neural import NeuralAligner
+
+        aligner = NeuralAligner(model, layer=layer, matching=matching)
+        nlinks, nscores = aligner.align(src, tgt)
+        return AlignResult([sorted(x) for x in nlinks], [max(0.0, min(1.0, x)) for x in nscores], aligner.describe())
     all_s = src + (extra_src or [])
     all_t = tgt + (extra_tgt or [])
     fwd, bwd = _eflomal(all_s, all_t, seed) if used == "eflomal" else _builtin(all_s, all_t)

@@ -30,11 +30,14 @@ def _read_tokenized(path: Path) -> list[list[str]]:
 def align(
     src: Path = typer.Option(..., "--src", help="Source sentences, whitespace-tokenized, one a line."),
     tgt: Path = typer.Option(..., "--tgt", help="Target sentences, line-aligned with --src."),
-    method: str = typer.Option("auto", "--method", help="auto | eflomal | builtin."),
+    method: str = typer.Option("auto", "--method", help="auto | eflomal | builtin | neural (with --model)."),
     sym: str = typer.Option("grow-diag-final-and", "--sym", help="intersection | union | grow-diag | grow-diag-final | grow-diag-final-and."),
     train_extra_src: Optional[Path] = typer.Option(None, "--train-extra-src", help="Extra source text, for training only."),
     train_extra_tgt: Optional[Path] = typer.Option(None, "--train-extra-tgt", help="Extra target text, for training only."),
     seed: int = typer.Option(0, "--seed"),
+    model: Optional[str] = typer.Option(None, "--model", help="neural: a transformers encoder (directory or hub name, e.g. bert-base-multilingual-cased)."),
+    layer: int = typer.Option(8, "--layer", min=0, help="neural: hidden layer to embed words with."),
+    matching: str = typer.Option("itermax", "--matching", help="neural: argmax | itermax."),
 ) -> None:
     """Word-align S and T; print one line of 0-based `i-j` links (source first) per sentence pair."""
     from ..align import align_corpus, format_links
@@ -49,7 +52,8 @@ def align(
         raise InputError("--train-extra-src and --train-extra-tgt go together")
     if es is not None and et is not None and len(es) != len(et):
         raise InputError(f"{train_extra_src} has {len(es)} lines but {train_extra_tgt} has {len(et)}", path=train_extra_tgt)
-    res = align_corpus(s, t, method=method, sym=sym, extra_src=es, extra_tgt=et, seed=seed)
+    res = align_corpus(s, t, method=method, sym=sym, extra_src=es, extra_tgt=et, seed=seed, model=model, layer=layer,
+                       matching=matching)
     typer.echo(f"aligned {len(s):,} pairs with {res.method}", err=True)
     sys.stdout.write("".join(format_links(links) + "\n" for links in res.links))
 
