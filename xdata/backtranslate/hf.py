@@ -10,6 +10,7 @@ logits before the argmax, so a row's sample does not depend on the other rows of
 from __future__ import annotations
 
 import hashlib
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -50,15 +51,27 @@ def resolve_model_dir(model: str, revision: str | None = None) -> Path:
 
 
 def model_digest(model_dir: Path) -> str:
-    """sha256 over a model directory's files (names and bytes), hidden files excluded."""
-    from ..hashing import digest_file
+    """sha256 over a model directory's files (names and bytes), hidden files excluded.
 
-    h = hashlib.sha256()
-    for f in sorted(x for x in model_dir.rglob("*") if x.is_file()):
+    Weights are large: a digest is computed once per process for a given set of files (name,
+    size, modification time) and reused."""
+    files = []
+    for f in sorted(x for x in Path(model_dir).rglob("*") if x.is_file()):
         rel = f.relative_to(model_dir).as_posix()
         if any(part.startswith(".") for part in rel.split("/")):
             continue
-        h.update(rel.encode("utf-8") + b"\0" + digest_file(f).encode("ascii") + b"\n")
+        st = f.stat()
+        files.append((rel, str(f), st.st_size, st.st_mtime_ns))
+    return _files_digest(tuple(files))
+
+
+@lru_cache(maxsize=64)
+def _files_digest(files: tuple[tuple[str, str, int, int], ...]) -> str:
+    from ..hashing import digest_file
+
+    h = hashlib.sha256()
+    for rel, path, _size, _mtime in files:
+        h.update(rel.encode("utf-8") + b"\0" + digest_file(path).encode("ascii") + b"\n")
     return h.hexdigest()
 
 
