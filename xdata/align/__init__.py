@@ -16,6 +16,7 @@ Links are 0-based ``(source index, target index)`` pairs.
 from __future__ import annotations
 
 import math
+import os
 import tempfile
 from collections import defaultdict
 from dataclasses import dataclass
@@ -23,6 +24,7 @@ from pathlib import Path
 from typing import Iterable, Sequence
 
 from ..errors import ConfigError, InputError, MissingDependency
+from .priors import AlignPriors
 
 Links = set[tuple[int, int]]
 HEURISTICS = ("intersection", "union", "grow-diag", "grow-diag-final", "grow-diag-final-and")
@@ -34,6 +36,8 @@ class AlignResult:
     links: list[list[tuple[int, int]]]
     scores: list[float]  # per-sentence confidence in [0, 1]: agreement of the two directions
     method: str
+    fwd: list[Links] | None = None  # directional links before symmetrization (each target word's link)
+    bwd: list[Links] | None = None  # (each source word's link); both as (src, tgt); None for neural
 
 
 def symmetrize(fwd: Links, bwd: Links, len_src: int, len_tgt: int, heuristic: str = "grow-diag-final-and") -> Links:
@@ -155,7 +159,8 @@ def _ibm(src: list[list[str]], tgt: list[list[str]], iterations: int = 6, lam: f
     return out
 
 
-def _builtin(src: list[list[str]], tgt: list[list[str]]) -> tuple[list[Links], list[Links]]:
+def _builtin(src: list[list[str]], tgt: list[list[str]],
+             priors: AlignPriors | None = None) -> tuple[list[Links], list[Links]]:
     low_s = [[w.lower() for w in s] for s in src]
     low_t = [[w.lower() for w in t] for t in tgt]
     fwd = _ibm(low_s, low_t)  # each target word picks a source word
@@ -168,18 +173,27 @@ def _one_word(token: str) -> str:
     return "\u2581".join(token.split()) or "\u2581"
 
 
-def _eflomal(src: list[list[str]], tgt: list[list[str]], seed: int) -> tuple[list[Links], list[Links]]:
+def _eflomal(src: list[list[str]], tgt: list[list[str]], seed: int,
+             priors: "AlignPriors | None" = None) -> tuple[list[Links], list[Links]]:
     try:
         import eflomal
     except ImportError as e:
         raise MissingDependency("eflomal", "eflomal", "the eflomal aligner") from e
+    from .priors import write_priors
+
     with tempfile.TemporaryDirectory() as d:
         ps, pt = Path(d) / "s", Path(d) / "t"
         ps.write_text("".join(" ".join(map(_one_word, s)) + "\n" for s in src), encoding="utf-8")
         pt.write_text("".join(" ".join(map(_one_word, t)) + "\n" for t in tgt), encoding="utf-8")
-        with open(ps, encoding="utf-8") as fs, open(pt, encoding="utf-8") as ft:
+        pp = None
+        if priors is not None and len(priors):
+            pp = Path(d) / "priors"
+            write_priors(pp, priors)
+        with open(ps, encoding="utf-8") as fs, open(pt, encoding="utf-8") as ft, \
+                (open(pp, encoding="utf-8") if pp else open(os.devnull, encoding="utf-8")) as fp:
             eflomal.Aligner().align(fs, ft, links_filename_fwd=str(Path(d) / "fwd"),
-                                    links_filename_rev=str(Path(d) / "rev"), quiet=True)
+                                    links_filename_rev=str(Path(d) / "rev"), quiet=True,
+                                    priors_input=fp if pp else None)
         fwd = [parse_links(line)[0] for line in (Path(d) / "fwd").read_text().splitlines()]
         rev = [parse_links(line)[0] for line in (Path(d) / "rev").read_text().splitlines()]
     return fwd, rev
@@ -201,12 +215,14 @@ def available_method(method: str) -> str:
 def align_corpus(src: list[list[str]], tgt: list[list[str]], *, method: str = "auto",
                  sym: str = "grow-diag-final-and", extra_src: list[list[str]] | None = None,
                  extra_tgt: list[list[str]] | None = None, seed: int = 0, model: str | None = None,
-                 layer: int = 8, matching: str = "itermax") -> AlignResult:
+                 layer: int = 8, matching: str = "itermax", priors: AlignPriors | None = None) -> AlignResult:
     """Align sentence pairs (extra pairs are used for training only).
 
     ``method="neural"`` embeds words with the transformers encoder ``model`` (see
     :mod:`xdata.align.neural`; ``layer``, ``matching``); it needs no training text and its
-    links are symmetric already, so ``sym`` and the extra text do not apply."""
+    links are symmetric already, so ``sym`` and the extra text do not apply. ``priors`` (see
+    :mod:`xdata.align.priors`: from a lexicon or a saved priors file) guide the statistical
+    aligners."""
     if len(src) != len(tgt):
         raise InputError(f"{len(src)} source sentences but {len(tgt)} target sentences")
     if (extra_src is None) != (extra_tgt is None) or (extra_src is not None and len(extra_src) != len(extra_tgt or [])):
@@ -224,13 +240,13 @@ def align_corpus(src: list[list[str]], tgt: list[list[str]], *, method: str = "a
         return AlignResult([sorted(x) for x in nlinks], [max(0.0, min(1.0, x)) for x in nscores], aligner.describe())
     all_s = src + (extra_src or [])
     all_t = tgt + (extra_tgt or [])
-    fwd, bwd = _eflomal(all_s, all_t, seed) if used == "eflomal" else _builtin(all_s, all_t)
+    fwd, bwd = _eflomal(all_s, all_t, seed, priors) if used == "eflomal" else _builtin(all_s, all_t, priors)
     links, scores = [], []
     for k in range(len(src)):
         f, b = fwd[k], bwd[k]
         links.append(sorted(symmetrize(f, b, len(src[k]), len(tgt[k]), sym)))
         scores.append(2 * len(f & b) / (len(f) + len(b)) if (f or b) else 0.0)
-    return AlignResult(links, scores, f"{used}+{sym}")
+    return AlignResult(links, scores, f"{used}+{sym}", fwd[:len(src)], bwd[:len(src)])
 
 
 __all__ = ["align_corpus", "AlignResult", "symmetrize", "aer", "read_pharaoh", "parse_links", "format_links",
