@@ -5,9 +5,9 @@ symmetrizes the two directions. Methods:
 
 * ``eflomal`` (optional extra ``eflomal``, GPL-3.0, never imported unless used): the Bayesian
   HMM + fertility aligner, through its Python API;
-* ``builtin``: xdata's own, licence-clean IBM Model 1 with a diagonal (fast_align-style)
-  distortion prior, trained by EM in both directions on the given sentences plus any extra
-  parallel text;
+* ``builtin``: xdata's own, licence-clean IBM Model 1 -> HMM aligner trained by agreement of
+  the two directions (:mod:`xdata.align.hmm`), on the given sentences plus any extra parallel
+  text; it can be saved and reused to align new pairs with fixed parameters;
 * ``auto`` (default): eflomal when installed, else builtin; ``AlignResult.method`` says which.
 
 Links are 0-based ``(source index, target index)`` pairs.
@@ -15,10 +15,8 @@ Links are 0-based ``(source index, target index)`` pairs.
 
 from __future__ import annotations
 
-import math
 import os
 import tempfile
-from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Sequence
@@ -122,49 +120,12 @@ def aer(gold: Sequence[tuple[Links, Links]], pred: Sequence[Links]) -> dict[str,
 
 
 # -- the built-in aligner -------------------------------------------------------------------
-def _ibm(src: list[list[str]], tgt: list[list[str]], iterations: int = 6, lam: float = 4.0,
-         null_p: float = 0.08) -> list[Links]:
-    """EM for IBM Model 1 with a diagonal prior; returns target->source Viterbi links as (src, tgt)."""
-    t: dict[tuple[str, str], float] = defaultdict(lambda: 1.0)
-    for _ in range(iterations):
-        counts: dict[tuple[str, str], float] = defaultdict(float)
-        totals: dict[str, float] = defaultdict(float)
-        for s, g in zip(src, tgt):
-            m, n = len(s), len(g)
-            for j, f in enumerate(g):
-                ws = [null_p * t[("<null>", f)]]
-                for i, e in enumerate(s):
-                    ws.append((1 - null_p) * math.exp(-lam * abs((i + 0.5) / m - (j + 0.5) / n)) * t[(e, f)])
-                z = sum(ws) or 1.0
-                counts[("<null>", f)] += ws[0] / z
-                totals["<null>"] += ws[0] / z
-                for i, e in enumerate(s):
-                    c = ws[i + 1] / z
-                    counts[(e, f)] += c
-                    totals[e] += c
-        t = defaultdict(lambda: 1e-6, {k: v / totals[k[0]] for k, v in counts.items()})
-    out = []
-    for s, g in zip(src, tgt):
-        m, n = len(s), len(g)
-        links: Links = set()
-        for j, f in enumerate(g):
-            best, arg = null_p * t[("<null>", f)], -1
-            for i, e in enumerate(s):
-                w = (1 - null_p) * math.exp(-lam * abs((i + 0.5) / m - (j + 0.5) / n)) * t[(e, f)]
-                if w > best:
-                    best, arg = w, i
-            if arg >= 0:
-                links.add((arg, j))
-        out.append(links)
-    return out
+def _builtin(src: list[list[str]], tgt: list[list[str]], priors: AlignPriors | None = None,
+             n_decode: int | None = None) -> tuple[list[Links], list[Links]]:
+    """Train xdata's HMM aligner (see :mod:`xdata.align.hmm`) on all pairs; directional links."""
+    from .hmm import train_and_align
 
-
-def _builtin(src: list[list[str]], tgt: list[list[str]],
-             priors: AlignPriors | None = None) -> tuple[list[Links], list[Links]]:
-    low_s = [[w.lower() for w in s] for s in src]
-    low_t = [[w.lower() for w in t] for t in tgt]
-    fwd = _ibm(low_s, low_t)  # each target word picks a source word
-    bwd = [{(i, j) for j, i in links} for links in _ibm(low_t, low_s)]
+    _, fwd, bwd = train_and_align(src, tgt, priors=priors, n_decode=n_decode)
     return fwd, bwd
 
 
@@ -240,7 +201,10 @@ def align_corpus(src: list[list[str]], tgt: list[list[str]], *, method: str = "a
         return AlignResult([sorted(x) for x in nlinks], [max(0.0, min(1.0, x)) for x in nscores], aligner.describe())
     all_s = src + (extra_src or [])
     all_t = tgt + (extra_tgt or [])
-    fwd, bwd = _eflomal(all_s, all_t, seed, priors) if used == "eflomal" else _builtin(all_s, all_t, priors)
+    if used == "eflomal":
+        fwd, bwd = _eflomal(all_s, all_t, seed, priors)
+    else:
+        fwd, bwd = _builtin(all_s, all_t, priors, n_decode=len(src))
     links, scores = [], []
     for k in range(len(src)):
         f, b = fwd[k], bwd[k]

@@ -1,0 +1,114 @@
+"""The built-in HMM aligner on the real gold sets: quality, what each stage contributes, priors,
+EM behaviour, persistence and batch independence."""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from xdata.align import aer, align_corpus, read_pharaoh, symmetrize
+from xdata.align.hmm import HMMAligner, HMMConfig
+from xdata.align.priors import load_priors
+from xdata.errors import InputError
+
+DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+ALIGN = DATA / "alignment"
+pytestmark = pytest.mark.skipif(not ALIGN.exists(), reason="shared data not available")
+
+
+def _gold(pair):
+    d = ALIGN / pair
+    src = [ln.split() for ln in (d / "src.txt").read_text(encoding="utf-8").splitlines()]
+    tgt = [ln.split() for ln in (d / "tgt.txt").read_text(encoding="utf-8").splitlines()]
+    return src, tgt, read_pharaoh(d / "gold.txt", allow_possible=True)
+
+
+def _aer(model, src, tgt, gold, sym="grow-diag-final-and"):
+    fwd, bwd = model.align_directional(src, tgt)
+    return aer(gold, [symmetrize(f, b, len(s), len(t), sym) for f, b, s, t in zip(fwd, bwd, src, tgt)])["aer"]
+
+
+@pytest.fixture(scope="module")
+def en_fr():
+    return _gold("en-fr")
+
+
+@pytest.fixture(scope="module")
+def en_de():
+    return _gold("en-de")
+
+
+def test_quality_on_both_gold_sets(en_fr, en_de):
+    # Trained on the gold sentences alone (447 and 508 pairs). eflomal's defaults score 0.175 / 0.38 here.
+    assert align_corpus(*en_fr[:2], method="builtin").method == "builtin+grow-diag-final-and"
+    assert _aer(HMMAligner.train(*en_fr[:2]), *en_fr) < 0.19
+    assert _aer(HMMAligner.train(*en_de[:2]), *en_de) < 0.40
+
+
+def test_hmm_and_agreement_each_improve_on_model_1(en_fr):
+    full = _aer(HMMAligner.train(*en_fr[:2]), *en_fr)
+    model1 = _aer(HMMAligner.train(*en_fr[:2], cfg=HMMConfig(hmm_iterations=0)), *en_fr)
+    no_agreement = _aer(HMMAligner.train(*en_fr[:2], cfg=HMMConfig(agreement=False)), *en_fr)
+    assert full < model1 - 0.03
+    assert full < no_agreement - 0.02
+
+
+def test_lexicon_priors_lower_the_error(en_de):
+    lex = DATA / "dictionaries" / "muse_en-de.txt"
+    if not lex.exists():
+        pytest.skip("MUSE en-de not in shared data")
+    plain = _aer(HMMAligner.train(*en_de[:2]), *en_de)
+    priors = load_priors(lex, weight=0.1)
+    assert priors.origin == "lexicon" and len(priors.lex) > 10000
+    guided = HMMAligner.train(*en_de[:2], priors=priors)
+    assert guided.priors_digest == priors.digest
+    assert _aer(guided, *en_de) < plain - 0.03
+
+
+def test_em_never_lowers_the_likelihood(en_fr):
+    # Plain EM (no agreement, which optimizes a different objective) must climb monotonically.
+    m = HMMAligner.train(*en_fr[:2], cfg=HMMConfig(agreement=False, hmm_iterations=4))
+    ll = [x["loglik"] for x in m.log if x["stage"] == "hmm"]
+    assert len(ll) == 4 and all(b >= a - 1e-6 * abs(a) for a, b in zip(ll, ll[1:]))
+
+
+def test_saved_model_aligns_new_pairs_the_same_in_any_batching(tmp_path, en_fr):
+    src, tgt, _ = en_fr
+    model = HMMAligner.train(src[:400], tgt[:400])
+    path = model.save(tmp_path / "aligner")
+    loaded = HMMAligner.load(path)
+    assert loaded.digest == model.digest
+    new_s, new_t = src[400:], tgt[400:]  # unseen pairs, with words the model never saw
+    whole = loaded.align(new_s, new_t)
+    assert whole.links == model.align(new_s, new_t).links
+    one_by_one = [loaded.align([s], [t]) for s, t in zip(new_s, new_t)]
+    assert [r.links[0] for r in one_by_one] == whole.links
+    assert [r.scores[0] for r in one_by_one] == whole.scores
+    pf, nf, _, _ = loaded.posteriors(new_s[:5], new_t[:5])
+    pf1, nf1, _, _ = loaded.posteriors(new_s[3:4], new_t[3:4])
+    assert np.array_equal(pf[3], pf1[0]) and np.array_equal(nf[3], nf1[0])
+    assert all(np.allclose(p.sum(1) + n, 1.0) for p, n in zip(pf, nf))  # posteriors of each target word sum to 1
+
+
+def test_damaged_or_foreign_model_directory_is_refused(tmp_path, en_fr):
+    model = HMMAligner.train(en_fr[0][:50], en_fr[1][:50], cfg=HMMConfig(ibm1_iterations=1, hmm_iterations=1))
+    path = model.save(tmp_path / "m")
+    arrays = dict(np.load(path / "params.npz"))
+    arrays["fwd_t"] = arrays["fwd_t"] * 0.5
+    np.savez_compressed(path / "params.npz", **arrays)
+    with pytest.raises(InputError, match="do not match its recorded digest"):
+        HMMAligner.load(path)
+    with pytest.raises(InputError, match="not a saved xdata aligner"):
+        HMMAligner.load(tmp_path)
+
+
+def test_empty_sides_and_unknown_words():
+    src = [["a", "b"], [], ["c"], ["a"]]
+    tgt = [["x", "y"], ["z"], [], ["x"]]
+    model = HMMAligner.train(src * 3, tgt * 3, cfg=HMMConfig(ibm1_iterations=2, hmm_iterations=2))
+    res = model.align(src + [["never", "seen"]], tgt + [["nie", "gesehen"]])
+    assert res.links[1] == [] and res.links[2] == []
+    assert res.links[3] == [(0, 0)]
+    assert len(res.links) == 5 and all(0 <= i < 2 and 0 <= j < 2 for i, j in res.links[4])
+    with pytest.raises(InputError, match="4 source sentences but 3"):
+        HMMAligner.train(src, tgt[:3])

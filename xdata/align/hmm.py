@@ -1,0 +1,541 @@
+"""xdata's built-in statistical word aligner: IBM Model 1 -> HMM, trained by agreement.
+
+Licence-clean and vectorized with numpy. Training (Vogel et al. 1996; Och & Ney 2003; Liang et
+al. 2006, "Alignment by agreement"):
+
+1. **IBM Model 1** with a diagonal prior (as fast_align's), a few EM iterations in each direction;
+2. **HMM**: states are source positions plus a NULL state per position (Och & Ney), transitions
+   depend on the jump ``i - i'`` (bucketed to ``[-max_jump, max_jump]``); forward-backward on
+   length-grouped, padded batches of sentences;
+3. **agreement**: in every E-step both directions are computed, and the lexical counts of each
+   come from the product of the two directions' link posteriors, so each model is trained
+   towards links the other one also believes in.
+
+Lexical priors (a bilingual lexicon or a priors file, see :mod:`xdata.align.priors`) are added
+as pseudo-counts to the expected counts in every M-step; jump priors likewise. A trained
+:class:`HMMAligner` can be saved and loaded, and aligns new sentences with fixed parameters
+(each pair on its own, so the result does not depend on how sentences are batched).
+
+Words are compared lower-cased. Links are ``(source index, target index)``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Sequence
+
+import numpy as np
+
+from ..errors import ConfigError, InputError
+from ..hashing import digest_value
+from .priors import AlignPriors
+
+Links = set[tuple[int, int]]
+FORMAT = "xdata-hmm-aligner/1"
+_FLOOR = 1e-7  # translation probability of a word pair never seen together
+
+
+@dataclass(frozen=True)
+class HMMConfig:
+    ibm1_iterations: int = 5
+    hmm_iterations: int = 5
+    agreement: bool = True
+    diagonal: float = 0.0  # strength of an IBM 1 diagonal prior (fast_align-like); 0: plain Model 1
+    null_prob: float = 0.2  # initial probability of a jump to NULL (then learned)
+    max_jump: int = 10
+    prior_weight: float = 1.0  # multiplies the pseudo-counts of lexical priors
+    smoothing: float = 1e-4  # added to every seen pair's count
+    vb_alpha: float = 0.0  # > 0: variational Bayes M-step with a sparse Dirichlet prior of this strength
+    threshold: float = 0.0  # a link needs posterior > max(threshold, NULL posterior)
+    chunk_cells: int = 1 << 21  # cells per forward-backward batch (memory bound)
+
+
+def _digamma(x: np.ndarray) -> np.ndarray:
+    """psi(x) for x > 0: recurrence up to x >= 6, then the asymptotic series."""
+    x = np.asarray(x, dtype=np.float64).copy()
+    acc = np.zeros_like(x)
+    for _ in range(6):
+        small = x < 6
+        if not small.any():
+            break
+        acc[small] -= 1.0 / x[small]
+        x[small] += 1.0
+    inv = 1.0 / x
+    inv2 = inv * inv
+    return acc + np.log(x) - 0.5 * inv - inv2 * (1 / 12 - inv2 * (1 / 120 - inv2 / 252))
+
+
+class _Vocab:
+    def __init__(self, words: list[str] | None = None) -> None:
+        self.words: list[str] = list(words or [])
+        self.index: dict[str, int] = {w: k for k, w in enumerate(self.words)}
+
+    def ids(self, sents: Sequence[Sequence[str]], grow: bool) -> list[np.ndarray]:
+        out = []
+        for s in sents:
+            row = []
+            for w in s:
+                w = w.lower()
+                k = self.index.get(w)
+                if k is None:
+                    if grow:
+                        k = self.index[w] = len(self.words)
+                        self.words.append(w)
+                    else:
+                        k = -1
+                row.append(k)
+            out.append(np.asarray(row, dtype=np.int64))
+        return out
+
+
+class _Side:
+    """One direction's corpus layout: for each pair, a block of n x m cells (target-major)."""
+
+    def __init__(self, e: list[np.ndarray], f: list[np.ndarray]) -> None:
+        self.m = np.array([len(x) for x in e], dtype=np.int64)
+        self.n = np.array([len(x) for x in f], dtype=np.int64)
+        self.m[self.n == 0] = 0  # a pair with an empty side has no cells
+        self.n[self.m == 0] = 0
+        sizes = self.m * self.n
+        self.off = np.concatenate([[0], np.cumsum(sizes)])
+        total = int(self.off[-1])
+        e_flat = np.concatenate(e) if e else np.zeros(0, np.int64)
+        f_flat = np.concatenate(f) if f else np.zeros(0, np.int64)
+        e_off = np.concatenate([[0], np.cumsum([len(x) for x in e])])[:-1]
+        f_off = np.concatenate([[0], np.cumsum([len(x) for x in f])])[:-1]
+        sent = np.repeat(np.arange(len(e)), sizes)
+        c = np.arange(total) - self.off[sent]
+        mm = self.m[sent]
+        j, i = c // np.maximum(mm, 1), c % np.maximum(mm, 1)
+        self.cell_e = e_flat[e_off[sent] + i]
+        self.cell_f = f_flat[f_off[sent] + j]
+        self.cell_i = i
+        self.cell_j = j
+        self.cell_sent = sent
+        # rows: one per target token of a pair with cells
+        self.row_off = np.concatenate([[0], np.cumsum(self.n)])
+        self.row_of_cell = self.row_off[sent] + j
+        rows_n = np.repeat(np.arange(len(f)), self.n)
+        self.row_sent = rows_n
+        self.row_j = np.arange(len(rows_n)) - np.repeat(np.concatenate([[0], np.cumsum(self.n)])[:-1], self.n)
+        self.row_f = f_flat[f_off[rows_n] + self.row_j] if len(rows_n) else np.zeros(0, np.int64)
+        self.total = total
+
+
+def _transposition(side: _Side) -> np.ndarray:
+    """For each cell of a pair's (j, i) block, its index in the transposed (i, j) block."""
+    s = side.cell_sent
+    return side.off[s] + side.cell_i * side.n[s] + side.cell_j
+
+
+class _Direction:
+    """Parameters of one direction: t(f | e), t(f | NULL), jumps, P(NULL)."""
+
+    def __init__(self, side: _Side, n_e: int, n_f: int, cfg: HMMConfig) -> None:
+        self.side, self.cfg = side, cfg
+        self.n_e, self.n_f = n_e, n_f
+        keys = side.cell_e * n_f + side.cell_f
+        self.pair_keys, self.cell_pair = np.unique(keys, return_inverse=True)
+        self.cell_pair = self.cell_pair.astype(np.int64)
+        self.pair_e = self.pair_keys // n_f
+        self.t = np.ones(len(self.pair_keys))  # uniform start: Model 1's first E-step is position-only
+        self.t_null = np.ones(n_f) / max(n_f, 1)
+        K = cfg.max_jump
+        d = np.arange(-K, K + 1)
+        self.jump = np.exp(-0.5 * np.abs(d - 1))
+        self.jump /= self.jump.sum()
+        self.p_null = cfg.null_prob
+        self.prior_pair = np.zeros(len(self.pair_keys))
+        self.prior_jump = np.zeros(2 * K + 1)
+
+    def set_priors(self, lex: dict[tuple[int, int], float], jumps: dict[int, float], weight: float) -> None:
+        if lex:
+            keys = np.array([e * self.n_f + f for (e, f) in lex], dtype=np.int64)
+            vals = np.array(list(lex.values()), dtype=np.float64) * weight
+            pos = np.searchsorted(self.pair_keys, keys)
+            pos = np.minimum(pos, len(self.pair_keys) - 1)
+            hit = self.pair_keys[pos] == keys if len(self.pair_keys) else np.zeros(len(keys), bool)
+            np.add.at(self.prior_pair, pos[hit], vals[hit])
+        K = self.cfg.max_jump
+        for dj, a in jumps.items():
+            self.prior_jump[int(np.clip(dj, -K, K)) + K] += a
+
+    # -- M-step --------------------------------------------------------------------------------
+    def update_lexical(self, cell_post: np.ndarray, row_null: np.ndarray) -> None:
+        cfg = self.cfg
+        counts = np.bincount(self.cell_pair, weights=cell_post, minlength=len(self.pair_keys))
+        counts += self.prior_pair + cfg.smoothing
+        if cfg.vb_alpha > 0:  # Riley & Gildea (2012): exp(digamma) shrinks rare words' distributions
+            counts += cfg.vb_alpha
+            denom = np.bincount(self.pair_e, weights=counts, minlength=self.n_e) + cfg.vb_alpha * (self.n_f - 1)
+            self.t = np.exp(_digamma(counts) - _digamma(np.maximum(denom[self.pair_e], 1e-300)))
+            return self._update_null(row_null)
+        denom = np.bincount(self.pair_e, weights=counts, minlength=self.n_e)
+        self.t = counts / np.maximum(denom[self.pair_e], 1e-300)
+        self._update_null(row_null)
+
+    def _update_null(self, row_null: np.ndarray) -> None:
+        cfg = self.cfg
+        nc = np.bincount(self.side.row_f, weights=row_null, minlength=self.n_f) + cfg.smoothing
+        self.t_null = nc / nc.sum()
+
+    def lookup(self, e: np.ndarray, f: np.ndarray) -> np.ndarray:
+        """t(f | e) for arrays of word ids (-1: unknown word) outside the training layout."""
+        keys = e * self.n_f + f
+        pos = np.minimum(np.searchsorted(self.pair_keys, keys), max(len(self.pair_keys) - 1, 0))
+        ok = (e >= 0) & (f >= 0) & (len(self.pair_keys) > 0)
+        ok &= self.pair_keys[pos] == keys if len(self.pair_keys) else False
+        return np.where(ok, self.t[pos] if len(self.pair_keys) else 0.0, _FLOOR)
+
+    def null_lookup(self, f: np.ndarray) -> np.ndarray:
+        return np.where(f >= 0, self.t_null[np.maximum(f, 0)], 1.0 / max(self.n_f, 1))
+
+    # -- transitions ----------------------------------------------------------------------------
+    def transitions(self, m: int) -> tuple[np.ndarray, np.ndarray]:
+        """Jump matrix ``a`` (m x m, rows: previous position, times 1 - P(NULL)) and the start
+        distribution over real positions (times 1 - P(NULL)).
+
+        A NULL state remembers the position before it (Och & Ney), so from a NULL state the
+        jumps are those of that position; every position goes to its own NULL state with
+        probability P(NULL), and all NULL states of a pair emit with t(f | NULL).
+        """
+        K = self.cfg.max_jump
+        pos = np.arange(m)
+        d = np.clip(pos[None, :] - pos[:, None], -K, K) + K
+        a = self.jump[d]
+        a = a / a.sum(axis=1, keepdims=True) * (1 - self.p_null)
+        start = self.jump[np.clip(pos + 1, -K, K) + K]
+        return a, start / start.sum() * (1 - self.p_null)
+
+    def update_jumps(self, stats: dict[int, tuple[np.ndarray, float]]) -> None:
+        """M-step for the jumps from expected transition counts per source length."""
+        K = self.cfg.max_jump
+        counts = self.prior_jump.copy() + 1e-3
+        to_null = real = 0.0
+        for m, (xi, xn) in stats.items():
+            pos = np.arange(m)
+            d = np.clip(pos[None, :] - pos[:, None], -K, K) + K
+            np.add.at(counts, d.ravel(), xi.ravel())
+            to_null += xn
+            real += xi.sum()
+        self.jump = counts / counts.sum()
+        if to_null + real > 0:
+            self.p_null = float(np.clip(to_null / (to_null + real), 0.02, 0.5))
+
+
+def _chunks(side: _Side, cells: int) -> list[tuple[int, np.ndarray]]:
+    """Sentences grouped by source length, then by target length, in batches of bounded size."""
+    order = np.lexsort((side.n, side.m))
+    order = order[side.m[order] > 0]
+    out: list[tuple[int, np.ndarray]] = []
+    k = 0
+    while k < len(order):
+        m = int(side.m[order[k]])
+        end = k
+        while end < len(order) and side.m[order[end]] == m:
+            end += 1
+        group = order[k:end]
+        start = 0
+        while start < len(group):
+            stop = start + 1
+            while stop < len(group) and (stop - start + 1) * int(side.n[group[stop]]) * m <= cells:
+                stop += 1
+            out.append((m, group[start:stop]))
+            start = stop
+        k = end
+    return out
+
+
+def _rowwise_matmul(x: np.ndarray, a: np.ndarray) -> np.ndarray:
+    """``x @ a`` summed in a fixed order per row, so a row's result never depends on the others
+    in its batch (BLAS may block differently for different batch shapes)."""
+    out = x[:, :1] * a[0][None, :]
+    for k in range(1, a.shape[0]):
+        out += x[:, k:k + 1] * a[k][None, :]
+    return out
+
+
+def _forward_backward(Er: np.ndarray, En: np.ndarray, nlen: np.ndarray, a: np.ndarray, start: np.ndarray,
+                      p_null: float, want_xi: bool, exact: bool
+                      ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, float, float]:
+    """Scaled forward-backward over a batch of pairs with the same source length m.
+
+    ``Er`` (B, n, m): emission of each target word from each source position; ``En`` (B, n):
+    its NULL emission; ``nlen`` (B,): target lengths, ascending (rows past a pair's end are
+    padding). Returns link posteriors (B, n, m), NULL posteriors (B, n), expected jump counts
+    (m x m), expected jumps to NULL, and the log-likelihood.
+    """
+    mm = _rowwise_matmul if exact else np.matmul
+    B, n, m = Er.shape
+    ar = np.zeros((B, n, m))
+    an = np.zeros((B, n, m))
+    c = np.ones((B, n))
+    x_r = start[None, :] * Er[:, 0]
+    x_n = np.repeat((p_null / m) * En[:, :1], m, axis=1)
+    z = x_r.sum(1) + x_n.sum(1)
+    ar[:, 0], an[:, 0], c[:, 0] = x_r / z[:, None], x_n / z[:, None], z
+    first_live = np.searchsorted(nlen, np.arange(n + 1), side="right")  # rows with nlen > j start here
+    for j in range(1, n):
+        lo = first_live[j]
+        s = ar[lo:, j - 1] + an[lo:, j - 1]
+        x_r = mm(s, a) * Er[lo:, j]
+        x_n = p_null * s * En[lo:, j, None]
+        z = x_r.sum(1) + x_n.sum(1)
+        ar[lo:, j], an[lo:, j], c[lo:, j] = x_r / z[:, None], x_n / z[:, None], z
+    beta = np.ones((B, n, m))  # a NULL state and its real position share the same future
+    xi = np.zeros((m, m)) if want_xi else None
+    xn = 0.0
+    for j in range(n - 2, -1, -1):
+        lo = first_live[j + 1]
+        bc = beta[lo:, j + 1] / c[lo:, j + 1, None]
+        ebr = Er[lo:, j + 1] * bc
+        ebn = En[lo:, j + 1, None] * bc
+        beta[lo:, j] = mm(ebr, a.T) + p_null * ebn
+        if want_xi:
+            s = ar[lo:, j] + an[lo:, j]
+            xi += s.T @ ebr
+            xn += p_null * float((s * ebn).sum())
+    if want_xi:
+        xi *= a
+    live = np.arange(n)[None, :] < nlen[:, None]
+    ll = float(np.log(c[live]).sum())
+    return ar * beta, (an * beta).sum(2), xi, xn, ll
+
+
+def _ibm1_posteriors(d: _Direction, diag: float) -> tuple[np.ndarray, np.ndarray]:
+    """Model 1 (with diagonal prior) link posteriors per cell and NULL posteriors per row."""
+    side = d.side
+    s = side.cell_sent
+    m, n = side.m[s], side.n[s]
+    w = d.t[d.cell_pair] * (1 - d.p_null)
+    if diag > 0:
+        w *= np.exp(-diag * np.abs((side.cell_i + 0.5) / m - (side.cell_j + 0.5) / n))
+    wn = d.t_null[side.row_f] * d.p_null
+    z = np.bincount(side.row_of_cell, weights=w, minlength=len(side.row_f)) + wn
+    return w / z[side.row_of_cell], wn / z
+
+
+def _hmm_posteriors(d: _Direction, side: _Side, cell_t: np.ndarray, row_t_null: np.ndarray,
+                    chunks: list[tuple[int, np.ndarray]], want_xi: bool = True, exact: bool = False,
+                    ) -> tuple[np.ndarray, np.ndarray, dict[int, tuple[np.ndarray, float]], float]:
+    """Forward-backward over all pairs of ``side`` with emissions ``cell_t`` (per cell) and
+    ``row_t_null`` (per target token) and ``d``'s transitions."""
+    post = np.zeros(side.total)
+    row_null = np.zeros(len(side.row_f))
+    stats: dict[int, tuple[np.ndarray, float]] = {}
+    ll = 0.0
+    for m, sents in chunks:
+        nlen = side.n[sents]
+        nmax = int(nlen.max())
+        jj = np.arange(nmax)
+        live = jj[None, :] < nlen[:, None]
+        jc = np.minimum(jj[None, :], nlen[:, None] - 1)
+        cell = side.off[sents][:, None, None] + jc[:, :, None] * m + np.arange(m)[None, None, :]
+        rows = side.row_off[sents][:, None] + jc
+        a, start = d.transitions(m)
+        gr, gn, xi, xn, lli = _forward_backward(cell_t[cell], row_t_null[rows], nlen, a, start, d.p_null,
+                                                want_xi, exact)
+        ll += lli
+        if want_xi:
+            old = stats.get(m)
+            stats[m] = (xi, xn) if old is None else (old[0] + xi, old[1] + xn)
+        post[cell[live]] = gr[live]
+        row_null[rows[live]] = gn[live]
+    return post, row_null, stats, ll
+
+
+class HMMAligner:
+    """A trained pair of directional HMM aligners (source->target and target->source)."""
+
+    def __init__(self, cfg: HMMConfig | None = None) -> None:
+        self.cfg = cfg or HMMConfig()
+        self.src_vocab = _Vocab()
+        self.tgt_vocab = _Vocab()
+        self.fwd: _Direction | None = None  # each target word picks a source position
+        self.bwd: _Direction | None = None
+        self.priors_digest = ""
+        self.log: list[dict[str, float]] = []
+
+    # -- training -------------------------------------------------------------------------------
+    @classmethod
+    def train(cls, src: Sequence[Sequence[str]], tgt: Sequence[Sequence[str]], *, priors: AlignPriors | None = None,
+              cfg: HMMConfig | None = None, progress: Callable[[str], None] | None = None) -> "HMMAligner":
+        if len(src) != len(tgt):
+            raise InputError(f"{len(src)} source sentences but {len(tgt)} target sentences")
+        self = cls(cfg)
+        e = self.src_vocab.ids(src, grow=True)
+        f = self.tgt_vocab.ids(tgt, grow=True)
+        self._fit(e, f, priors, progress)
+        return self
+
+    def _fit(self, e: list[np.ndarray], f: list[np.ndarray], priors: AlignPriors | None,
+             progress: Callable[[str], None] | None) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        cfg = self.cfg
+        ne, nf = len(self.src_vocab.words), len(self.tgt_vocab.words)
+        fs, bs = _Side(e, f), _Side(f, e)
+        self.fwd, self.bwd = _Direction(fs, ne, nf, cfg), _Direction(bs, nf, ne, cfg)
+        if priors is not None:
+            self.priors_digest = priors.digest
+            si, ti = self.src_vocab.index, self.tgt_vocab.index
+            lex_f = {(si[a], ti[b]): v for (a, b), v in priors.lex.items() if a in si and b in ti}
+            self.fwd.set_priors(lex_f, priors.jump_fwd, cfg.prior_weight)
+            self.bwd.set_priors({(b, a): v for (a, b), v in lex_f.items()}, priors.jump_rev, cfg.prior_weight)
+        perm = _transposition(fs)  # fwd cell -> bwd cell
+        fc, bc = _chunks(fs, cfg.chunk_cells), _chunks(bs, cfg.chunk_cells)
+        pf = pb = nf_ = nb_ = None
+        stages = [("ibm1", k) for k in range(cfg.ibm1_iterations)] + [("hmm", k) for k in range(cfg.hmm_iterations)]
+        for stage, k in stages:
+            if stage == "ibm1":
+                pf, nf_ = _ibm1_posteriors(self.fwd, cfg.diagonal)
+                pb, nb_ = _ibm1_posteriors(self.bwd, cfg.diagonal)
+                ll = float("nan")
+                xf = xb = None
+            else:
+                d1, d2 = self.fwd, self.bwd
+                pf, nf_, xf, llf = _hmm_posteriors(d1, fs, d1.t[d1.cell_pair], d1.t_null[fs.row_f], fc)
+                pb, nb_, xb, llb = _hmm_posteriors(d2, bs, d2.t[d2.cell_pair], d2.t_null[bs.row_f], bc)
+                ll = llf + llb
+            if cfg.agreement:
+                q = pf * pb[perm]
+                cf, cb = q, np.empty_like(q)
+                cb[perm] = q
+            else:
+                cf, cb = pf, pb
+            self.fwd.update_lexical(cf, nf_)
+            self.bwd.update_lexical(cb, nb_)
+            if xf is not None:
+                self.fwd.update_jumps(xf)
+                self.bwd.update_jumps(xb)
+            self.log.append({"stage": stage, "iteration": k + 1, "loglik": ll,
+                             "p_null_fwd": self.fwd.p_null, "p_null_bwd": self.bwd.p_null})
+            if progress:
+                progress(f"{stage} iteration {k + 1}" + ("" if math.isnan(ll) else f": log-likelihood {ll:,.0f}"))
+        return pf, nf_, pb, nb_
+
+    # -- decoding -------------------------------------------------------------------------------
+    def posteriors(self, src: Sequence[Sequence[str]], tgt: Sequence[Sequence[str]]
+                   ) -> tuple[list[np.ndarray], list[np.ndarray], list[np.ndarray], list[np.ndarray]]:
+        """Per pair: fwd link posteriors (n x m) and NULL posteriors (n), bwd (m x n) and (m)."""
+        if self.fwd is None or self.bwd is None:
+            raise ConfigError("the aligner is not trained")
+        e = self.src_vocab.ids(src, grow=False)
+        f = self.tgt_vocab.ids(tgt, grow=False)
+        outs = []
+        for d, a, b in ((self.fwd, e, f), (self.bwd, f, e)):
+            side = _Side(a, b)
+            # fixed parameters: t looked up per cell (pairs never seen in training get a floor)
+            post, rn, _, _ = _hmm_posteriors(d, side, d.lookup(side.cell_e, side.cell_f), d.null_lookup(side.row_f),
+                                             _chunks(side, self.cfg.chunk_cells), want_xi=False, exact=True)
+            outs.append(self._split(side, post, rn))
+        (pf, nf), (pb, nb) = outs
+        return pf, nf, pb, nb
+
+    @staticmethod
+    def _split(side: _Side, post: np.ndarray, rn: np.ndarray) -> tuple[list[np.ndarray], list[np.ndarray]]:
+        rows = side.row_off
+        P, N = [], []
+        for k in range(len(side.m)):
+            m, n = int(side.m[k]), int(side.n[k])
+            P.append(post[side.off[k]:side.off[k + 1]].reshape(n, m))
+            N.append(rn[rows[k]:rows[k + 1]])
+        return P, N
+
+    def _links(self, P: np.ndarray, N: np.ndarray, transpose: bool) -> Links:
+        if P.size == 0:
+            return set()
+        best = P.argmax(1)
+        val = P[np.arange(len(best)), best]
+        keep = (val > N) & (val > self.cfg.threshold)
+        j = np.nonzero(keep)[0]
+        return {(int(j_), int(best[j_])) if transpose else (int(best[j_]), int(j_)) for j_ in j}
+
+    def align_directional(self, src: Sequence[Sequence[str]], tgt: Sequence[Sequence[str]]
+                          ) -> tuple[list[Links], list[Links]]:
+        pf, nf, pb, nb = self.posteriors(src, tgt)
+        fwd = [self._links(p, n_, False) for p, n_ in zip(pf, nf)]
+        bwd = [self._links(p, n_, True) for p, n_ in zip(pb, nb)]
+        return fwd, bwd
+
+    def align(self, src: Sequence[Sequence[str]], tgt: Sequence[Sequence[str]], sym: str = "grow-diag-final-and"):
+        """Align pairs with the fixed model: an :class:`~xdata.align.AlignResult`."""
+        from . import AlignResult, symmetrize
+
+        if len(src) != len(tgt):
+            raise InputError(f"{len(src)} source sentences but {len(tgt)} target sentences")
+        fwd, bwd = self.align_directional(src, tgt)
+        links = [sorted(symmetrize(a, b, len(s), len(t), sym)) for a, b, s, t in zip(fwd, bwd, src, tgt)]
+        scores = [2 * len(a & b) / (len(a) + len(b)) if (a or b) else 0.0 for a, b in zip(fwd, bwd)]
+        return AlignResult(links, scores, f"builtin+{sym}", fwd, bwd)
+
+    # -- persistence ----------------------------------------------------------------------------
+    @property
+    def digest(self) -> str:
+        assert self.fwd is not None and self.bwd is not None
+        h = [self.cfg.__dict__, self.priors_digest, len(self.src_vocab.words), len(self.tgt_vocab.words)]
+        for d in (self.fwd, self.bwd):
+            h += [digest_value(d.pair_keys.tolist()), digest_value(np.round(d.t, 12).tolist()),
+                  digest_value(np.round(d.jump, 12).tolist()), round(d.p_null, 12)]
+        return digest_value(h, 64)
+
+    def save(self, path: str | Path) -> Path:
+        if self.fwd is None or self.bwd is None:
+            raise ConfigError("the aligner is not trained")
+        p = Path(path)
+        p.mkdir(parents=True, exist_ok=True)
+        arrays = {}
+        for name, d in (("fwd", self.fwd), ("bwd", self.bwd)):
+            arrays.update({f"{name}_pair_keys": d.pair_keys, f"{name}_t": d.t, f"{name}_t_null": d.t_null,
+                           f"{name}_jump": d.jump})
+        tmp = p / "params.tmp.npz"
+        np.savez_compressed(tmp, **arrays)
+        tmp.replace(p / "params.npz")
+        meta = {"format": FORMAT, "config": self.cfg.__dict__, "priors_digest": self.priors_digest,
+                "p_null": [self.fwd.p_null, self.bwd.p_null], "src_vocab": self.src_vocab.words,
+                "tgt_vocab": self.tgt_vocab.words, "log": self.log, "digest": self.digest}
+        (p / "model.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
+        return p
+
+    @classmethod
+    def load(cls, path: str | Path) -> "HMMAligner":
+        p = Path(path)
+        try:
+            meta = json.loads((p / "model.json").read_text(encoding="utf-8"))
+            arrays = np.load(p / "params.npz")
+        except FileNotFoundError as e:
+            raise InputError(f"not a saved xdata aligner (missing {Path(e.filename).name}); "
+                             "expected a directory written by HMMAligner.save or `xdata align --save-model`", path=p) from e
+        if meta.get("format") != FORMAT:
+            raise InputError(f"unknown aligner format {meta.get('format')!r}; expected {FORMAT!r}", path=p / "model.json")
+        self = cls(HMMConfig(**meta["config"]))
+        self.src_vocab = _Vocab(meta["src_vocab"])
+        self.tgt_vocab = _Vocab(meta["tgt_vocab"])
+        self.priors_digest = meta["priors_digest"]
+        self.log = meta["log"]
+        ne, nf = len(self.src_vocab.words), len(self.tgt_vocab.words)
+        for name, (a, b), pn in (("fwd", (ne, nf), meta["p_null"][0]), ("bwd", (nf, ne), meta["p_null"][1])):
+            d = _Direction.__new__(_Direction)
+            d.cfg, d.n_e, d.n_f, d.side = self.cfg, a, b, None
+            d.pair_keys = arrays[f"{name}_pair_keys"]
+            d.pair_e = d.pair_keys // max(b, 1)
+            d.t, d.t_null, d.jump = arrays[f"{name}_t"], arrays[f"{name}_t_null"], arrays[f"{name}_jump"]
+            d.p_null = pn
+            setattr(self, name, d)
+        if self.digest != meta["digest"]:
+            raise InputError("the saved aligner's parameters do not match its recorded digest (damaged?)", path=p)
+        return self
+
+
+def train_and_align(src: Sequence[Sequence[str]], tgt: Sequence[Sequence[str]], *, n_decode: int | None = None,
+                    priors: AlignPriors | None = None, cfg: HMMConfig | None = None,
+                    progress: Callable[[str], None] | None = None) -> tuple[HMMAligner, list[Links], list[Links]]:
+    """Train on all pairs; return the model and the directional links of the first ``n_decode``."""
+    model = HMMAligner.train(src, tgt, priors=priors, cfg=cfg, progress=progress)
+    k = len(src) if n_decode is None else n_decode
+    fwd, bwd = model.align_directional(src[:k], tgt[:k])
+    return model, fwd, bwd
+
+
+__all__ = ["HMMAligner", "HMMConfig", "train_and_align"]
