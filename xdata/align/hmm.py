@@ -106,12 +106,15 @@ class _Side:
         f_flat = np.concatenate(f) if f else np.zeros(0, np.int64)
         e_off = np.concatenate([[0], np.cumsum([len(x) for x in e])])[:-1]
         f_off = np.concatenate([[0], np.cumsum([len(x) for x in f])])[:-1]
-        sent = np.repeat(np.arange(len(e)), sizes)
-        c = np.arange(total) - self.off[sent]
-        mm = self.m[sent]
-        j, i = c // np.maximum(mm, 1), c % np.maximum(mm, 1)
-        self.cell_e = e_flat[e_off[sent] + i]
-        self.cell_f = f_flat[f_off[sent] + j]
+        if total >= 2 ** 31 - 1:
+            raise InputError(f"{total:,} word pairs in one training call; split the corpus (at most 2^31)")
+        sent = np.repeat(np.arange(len(e), dtype=np.int32), sizes)
+        c = np.arange(total, dtype=np.int64) - self.off[sent]
+        mm = np.maximum(self.m[sent], 1)
+        j, i = (c // mm).astype(np.int32), (c % mm).astype(np.int32)
+        del c, mm
+        self.cell_e = e_flat[e_off[sent] + i].astype(np.int32)
+        self.cell_f = f_flat[f_off[sent] + j].astype(np.int32)
         self.cell_i = i
         self.cell_j = j
         self.cell_sent = sent
@@ -128,7 +131,7 @@ class _Side:
 def _transposition(side: _Side) -> np.ndarray:
     """For each cell of a pair's (j, i) block, its index in the transposed (i, j) block."""
     s = side.cell_sent
-    return side.off[s] + side.cell_i * side.n[s] + side.cell_j
+    return (side.off[s] + side.cell_i.astype(np.int64) * side.n[s] + side.cell_j).astype(np.int64)
 
 
 class _Direction:
@@ -137,9 +140,11 @@ class _Direction:
     def __init__(self, side: _Side, n_e: int, n_f: int, cfg: HMMConfig) -> None:
         self.side, self.cfg = side, cfg
         self.n_e, self.n_f = n_e, n_f
-        keys = side.cell_e * n_f + side.cell_f
-        self.pair_keys, self.cell_pair = np.unique(keys, return_inverse=True)
-        self.cell_pair = self.cell_pair.astype(np.int64)
+        keys = side.cell_e.astype(np.int64) * n_f + side.cell_f
+        self.pair_keys, inverse = np.unique(keys, return_inverse=True)
+        del keys
+        self.cell_pair = inverse.astype(np.int32)
+        del inverse
         self.pair_e = self.pair_keys // n_f
         self.t = np.ones(len(self.pair_keys))  # uniform start: Model 1's first E-step is position-only
         self.t_null = np.ones(n_f) / max(n_f, 1)
@@ -308,10 +313,10 @@ def _forward_backward(Er: np.ndarray, En: np.ndarray, nlen: np.ndarray, a: np.nd
 def _ibm1_posteriors(d: _Direction, diag: float) -> tuple[np.ndarray, np.ndarray]:
     """Model 1 (with diagonal prior) link posteriors per cell and NULL posteriors per row."""
     side = d.side
-    s = side.cell_sent
-    m, n = side.m[s], side.n[s]
     w = d.t[d.cell_pair] * (1 - d.p_null)
     if diag > 0:
+        s = side.cell_sent
+        m, n = side.m[s], side.n[s]
         w *= np.exp(-diag * np.abs((side.cell_i + 0.5) / m - (side.cell_j + 0.5) / n))
     wn = d.t_null[side.row_f] * d.p_null
     z = np.bincount(side.row_of_cell, weights=w, minlength=len(side.row_f)) + wn
@@ -384,6 +389,10 @@ class HMMAligner:
             self.fwd.set_priors(lex_f, priors.jump_fwd, cfg.prior_weight)
             self.bwd.set_priors({(b, a): v for (a, b), v in lex_f.items()}, priors.jump_rev, cfg.prior_weight)
         perm = _transposition(fs)  # fwd cell -> bwd cell
+        for side in (fs, bs):  # training needs only the pair ids from here on
+            side.cell_e = side.cell_f = None
+            if cfg.diagonal <= 0:
+                side.cell_i = side.cell_j = None
         fc, bc = _chunks(fs, cfg.chunk_cells), _chunks(bs, cfg.chunk_cells)
         pf = pb = nf_ = nb_ = None
         stages = [("ibm1", k) for k in range(cfg.ibm1_iterations)] + [("hmm", k) for k in range(cfg.hmm_iterations)]
