@@ -35,7 +35,8 @@ def test_layout_and_manifest_keys(dataset):
     assert (out / "manifest.json").exists() and (out / "croissant.json").exists() and (out / "README.md").exists()
     assert len(m["shards"]) == 3 and sum(s["rows"] for s in m["shards"]) == m["rows"]
     assert all(set(s) >= {"path", "sha256", "rows"} for s in m["shards"])
-    assert m["inputs"][0]["name"] == "c-c" and len(m["inputs"][0]["digest"]) == 64
+    assert m["inputs"][0]["name"] == "c-c" and len(m["inputs"][0]["digest"]) == 32
+    assert m["inputs"][0]["digest_algorithm"] == "xxh3-128"
     assert not list(out.rglob("*.tmp"))
 
 

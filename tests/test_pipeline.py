@@ -157,3 +157,41 @@ def test_vectorized_row_hash_equals_xxhash_per_row(values, salt):
     d = xxh3_128_rows(pl.Series(values, dtype=pl.String), salt=salt)
     assert d.tobytes() == b"".join(xxhash.xxh3_128_digest((salt + "\x1f" + v).encode("utf-8")) for v in values)
     assert hex_prefix(d).to_list() == hash_strings(salt, values)
+
+
+def test_native_pipelines_run_as_threads_with_the_same_bytes(corpus, tmp_path, monkeypatch):
+    """Parsing + Identity are native (polars): with workers > 1 the local executor runs blocks as
+    threads. The bytes must equal the in-process run and the process-pool run."""
+    from xdata.pipeline.executor import BatchRunner, LocalExecutor
+
+    used = []
+    real = LocalExecutor._map_threads
+    monkeypatch.setattr(LocalExecutor, "_map_threads",
+                        staticmethod(lambda *a: (used.append(True), (yield from real(*a)))[1]))
+    a = run(Pipeline("n", TextSource(corpus, "en"), [Identity()]), tmp_path / "a", workers=1, block_rows=70)
+    b = run(Pipeline("n", TextSource(corpus, "en"), [Identity()]), tmp_path / "b", workers=2, block_rows=70)
+    assert used, "a native pipeline with 2 workers should run in threads"
+    monkeypatch.setattr(BatchRunner, "native", property(lambda self: False))
+    c = run(Pipeline("n", TextSource(corpus, "en"), [Identity()]), tmp_path / "c", workers=2, block_rows=70)
+    assert a["content_digest"] == b["content_digest"] == c["content_digest"]
+    assert [s["sha256"] for s in a["shards"]] == [s["sha256"] for s in b["shards"]] == [s["sha256"] for s in c["shards"]]
+    assert len(a["shards"]) == 5 and sum(s["rows"] for s in a["shards"]) == 300
+    used.clear()
+    run(Pipeline("n", TextSource(corpus, "en"), [Upper()]), tmp_path / "d", workers=2, block_rows=70)
+    assert not used  # a Python step goes to processes
+
+
+@given(st.lists(st.sampled_from([b"a", b"bc", b"", b"\r", b"\xff", b" x y"]), max_size=40),
+       st.booleans(), st.integers(1, 7))
+@settings(max_examples=80, deadline=None)
+def test_line_blocks_cut_like_reading_line_by_line(parts, trailing_newline, rows):
+    import io
+
+    from xdata.io.readers import line_blocks
+
+    data = b"\n".join(parts) + (b"\n" if trailing_newline and parts else b"")
+    expected = list(io.BytesIO(data))
+    blocks = list(line_blocks(io.BytesIO(data), rows, piece=3))
+    assert [line for b in blocks for line in b] == expected
+    assert [len(b) for b in blocks] == [len(list(b)) for b in blocks]
+    assert all(len(b) == rows for b in blocks[:-1]) and sum(len(b) for b in blocks) == len(expected)

@@ -55,7 +55,7 @@ def card(manifest: dict[str, Any]) -> str:
         "",
     ]
     for i in manifest.get("inputs", []):
-        lines.append(f"- `{i['name']}` version `{i['version']}` ({i.get('format')}, sha256 `{i['digest'][:16]}...`)")
+        lines.append(f"- `{i['name']}` version `{i['version']}` ({i.get('format')}, {i.get('digest_algorithm', 'sha256')} `{i['digest'][:16]}...`)")
     lines += ["", "Steps, in order:", ""]
     for s in manifest.get("steps", []):
         lines.append(f"1. `{s['signature']}` params `{json.dumps(s['params'], sort_keys=True)}`")

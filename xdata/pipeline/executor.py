@@ -92,6 +92,11 @@ class BatchRunner:
         self.out_dir = out_dir
         self.out_kind = out_kind or kind
 
+    @property
+    def native(self) -> bool:
+        """Parsing and every step run in native code outside the GIL (see ``Step.native``)."""
+        return all(s.native for s in self.steps) and (self.parser is None or bool(getattr(self.parser, "native_parse", False)))
+
     def start(self, rows: pl.DataFrame) -> pl.DataFrame:
         """Add provenance columns to freshly read rows."""
         n = rows.height
@@ -274,7 +279,10 @@ class LocalExecutor(Executor):
     """Streams batches through a process pool on this machine, with bounded memory.
 
     At most ``workers + 1`` blocks are in flight; results are consumed in input order.
-    With ``workers=1`` everything runs in this process.
+    With ``workers=1`` everything runs in this process. When parsing and every step are native
+    (polars/Arrow work that releases the GIL, see ``Step.native``), blocks run as threads of
+    this process: no worker start-up and no copying of blocks. Otherwise blocks go to a pool of
+    spawned processes. Either way the output bytes are the same.
     """
 
     def map_blocks(self, runner: BatchRunner, chunks: Iterator[tuple[int, Any]],
@@ -282,6 +290,9 @@ class LocalExecutor(Executor):
         if workers == 1:
             for i, chunk in chunks:
                 yield runner.run_block(i, chunk)
+            return
+        if runner.native:
+            yield from self._map_threads(runner, chunks, workers)
             return
         import cloudpickle
 
@@ -310,6 +321,22 @@ class LocalExecutor(Executor):
         finally:
             pool.terminate()
             pool.join()
+
+
+    @staticmethod
+    def _map_threads(runner: BatchRunner, chunks: Iterator[tuple[int, Any]], workers: int) -> Iterator[BlockOutput]:
+        from concurrent.futures import ThreadPoolExecutor
+
+        for s in runner.steps:
+            s.ensure_ready()
+        with ThreadPoolExecutor(workers, thread_name_prefix="xdata-block") as pool:
+            pending: collections.deque = collections.deque()
+            for i, chunk in chunks:
+                pending.append(pool.submit(runner.run_block, i, chunk))
+                if len(pending) > workers:
+                    yield pending.popleft().result()
+            while pending:
+                yield pending.popleft().result()
 
 
 @contextlib.contextmanager

@@ -77,6 +77,10 @@ class Step:
     #: Parameters that do not change the output (paths whose content is in ``resources()``,
     #: thread counts, batch budgets, cache locations): left out of the signature.
     runtime_params: ClassVar[tuple[str, ...]] = ()
+    #: True if the step's work runs in native code that releases the GIL (polars, Arrow) and
+    #: the step keeps no per-process state: the local executor may then run blocks as threads
+    #: of one process (no worker start-up, no copying of blocks between processes).
+    native: ClassVar[bool] = False
 
     def __init_subclass__(cls, **kw: Any) -> None:
         super().__init_subclass__(**kw)
@@ -235,6 +239,7 @@ class Identity(MapStep):
 
     name = "identity"
     Params = _IdentityParams
+    native = True
 
     def map(self, batch: pl.DataFrame, ctx: Context) -> pl.DataFrame:
         return batch
