@@ -19,7 +19,7 @@ import os
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import Callable, Iterable, Sequence
 
 from ..errors import ConfigError, InputError, MissingDependency
 from .priors import AlignPriors
@@ -121,11 +121,14 @@ def aer(gold: Sequence[tuple[Links, Links]], pred: Sequence[Links]) -> dict[str,
 
 # -- the built-in aligner -------------------------------------------------------------------
 def _builtin(src: list[list[str]], tgt: list[list[str]], priors: AlignPriors | None = None,
-             n_decode: int | None = None) -> tuple[list[Links], list[Links]]:
+             n_decode: int | None = None, save_model: str | Path | None = None,
+             progress: Callable[[str], None] | None = None) -> tuple[list[Links], list[Links]]:
     """Train xdata's HMM aligner (see :mod:`xdata.align.hmm`) on all pairs; directional links."""
     from .hmm import train_and_align
 
-    _, fwd, bwd = train_and_align(src, tgt, priors=priors, n_decode=n_decode)
+    model, fwd, bwd = train_and_align(src, tgt, priors=priors, n_decode=n_decode, progress=progress)
+    if save_model is not None:
+        model.save(save_model)
     return fwd, bwd
 
 
@@ -176,21 +179,34 @@ def available_method(method: str) -> str:
 def align_corpus(src: list[list[str]], tgt: list[list[str]], *, method: str = "auto",
                  sym: str = "grow-diag-final-and", extra_src: list[list[str]] | None = None,
                  extra_tgt: list[list[str]] | None = None, seed: int = 0, model: str | None = None,
-                 layer: int = 8, matching: str = "itermax", priors: AlignPriors | None = None) -> AlignResult:
+                 layer: int = 8, matching: str = "itermax", priors: AlignPriors | None = None,
+                 save_model: str | Path | None = None, load_model: str | Path | None = None,
+                 progress: Callable[[str], None] | None = None) -> AlignResult:
     """Align sentence pairs (extra pairs are used for training only).
 
     ``method="neural"`` embeds words with the transformers encoder ``model`` (see
     :mod:`xdata.align.neural`; ``layer``, ``matching``); it needs no training text and its
     links are symmetric already, so ``sym`` and the extra text do not apply. ``priors`` (see
     :mod:`xdata.align.priors`: from a lexicon or a saved priors file) guide the statistical
-    aligners."""
+    aligners. ``save_model`` (builtin) writes the trained aligner to a directory;
+    ``load_model`` aligns with such a saved aligner and trains nothing (each pair on its own,
+    so the links do not depend on which pairs are aligned together)."""
     if len(src) != len(tgt):
         raise InputError(f"{len(src)} source sentences but {len(tgt)} target sentences")
     if (extra_src is None) != (extra_tgt is None) or (extra_src is not None and len(extra_src) != len(extra_tgt or [])):
         raise InputError("extra training text needs as many source as target sentences")
     if sym not in HEURISTICS:
         raise ConfigError(f"unknown symmetrization {sym!r}; expected one of {', '.join(HEURISTICS)}")
+    if load_model is not None:
+        if method not in ("auto", "builtin"):
+            raise ConfigError(f"a saved aligner is xdata's builtin one; it cannot be used with method={method!r}")
+        from .hmm import HMMAligner
+
+        return HMMAligner.load(load_model).align(src, tgt, sym)
     used = available_method(method)
+    if save_model is not None and used != "builtin":
+        raise ConfigError(f"only the builtin aligner can be saved (method resolved to {used!r}); "
+                          "use method='builtin', or save priors (xdata.align.priors) for eflomal")
     if used == "neural":
         if not model:
             raise ConfigError("the neural aligner needs model= (a transformers encoder: directory or hub name)")
@@ -204,7 +220,7 @@ def align_corpus(src: list[list[str]], tgt: list[list[str]], *, method: str = "a
     if used == "eflomal":
         fwd, bwd = _eflomal(all_s, all_t, seed, priors)
     else:
-        fwd, bwd = _builtin(all_s, all_t, priors, n_decode=len(src))
+        fwd, bwd = _builtin(all_s, all_t, priors, n_decode=len(src), save_model=save_model, progress=progress)
     links, scores = [], []
     for k in range(len(src)):
         f, b = fwd[k], bwd[k]

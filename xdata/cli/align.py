@@ -38,9 +38,16 @@ def align(
     model: Optional[str] = typer.Option(None, "--model", help="neural: a transformers encoder (directory or hub name, e.g. bert-base-multilingual-cased)."),
     layer: int = typer.Option(8, "--layer", min=0, help="neural: hidden layer to embed words with."),
     matching: str = typer.Option("itermax", "--matching", help="neural: argmax | itermax."),
+    priors: Optional[Path] = typer.Option(None, "--priors", help="Lexical priors: a bilingual lexicon (MUSE/TSV, source word first) or a priors file (from --save-priors or eflomal-makepriors)."),
+    priors_weight: float = typer.Option(0.1, "--priors-weight", min=0.0, help="Pseudo-count per lexicon entry (lexicons only)."),
+    save_priors: Optional[Path] = typer.Option(None, "--save-priors", help="Write priors learned from this alignment (word pairs, jumps, fertilities; eflomal format)."),
+    save_model: Optional[Path] = typer.Option(None, "--save-model", help="builtin: save the trained aligner to this directory."),
+    from_model: Optional[Path] = typer.Option(None, "--from-model", help="Align with a saved builtin aligner (no training; each pair on its own)."),
+    scores: Optional[Path] = typer.Option(None, "--scores", help="Write each pair's confidence (agreement of the two directions, 0..1), one per line."),
 ) -> None:
     """Word-align S and T; print one line of 0-based `i-j` links (source first) per sentence pair."""
     from ..align import align_corpus, format_links
+    from ..align.priors import load_priors, priors_from_links, write_priors
     from ..errors import InputError
 
     s, t = _read_tokenized(src), _read_tokenized(tgt)
@@ -52,10 +59,24 @@ def align(
         raise InputError("--train-extra-src and --train-extra-tgt go together")
     if es is not None and et is not None and len(es) != len(et):
         raise InputError(f"{train_extra_src} has {len(es)} lines but {train_extra_tgt} has {len(et)}", path=train_extra_tgt)
+    pri = load_priors(priors, weight=priors_weight) if priors is not None else None
+    if pri is not None:
+        typer.echo(f"priors: {len(pri.lex):,} word pairs, {len(pri.jump_fwd) + len(pri.jump_rev)} jumps "
+                   f"({pri.origin} {priors.name})", err=True)
     res = align_corpus(s, t, method=method, sym=sym, extra_src=es, extra_tgt=et, seed=seed, model=model, layer=layer,
-                       matching=matching)
+                       matching=matching, priors=pri, save_model=save_model, load_model=from_model,
+                       progress=lambda msg: typer.echo(f"  {msg}", err=True))
     typer.echo(f"aligned {len(s):,} pairs with {res.method}", err=True)
     sys.stdout.write("".join(format_links(links) + "\n" for links in res.links))
+    if scores is not None:
+        scores.write_text("".join(f"{x:.4f}\n" for x in res.scores), encoding="utf-8")
+    if save_priors is not None:
+        if res.fwd is None or res.bwd is None:
+            raise InputError("--save-priors needs a statistical aligner (builtin or eflomal), not the neural one")
+        write_priors(save_priors, priors_from_links(s, t, res.fwd, res.bwd))
+        typer.echo(f"priors written to {save_priors} (from {len(s):,} pairs)", err=True)
+    if save_model is not None:
+        typer.echo(f"aligner saved to {save_model}", err=True)
 
 
 @eval_app.command("aer")

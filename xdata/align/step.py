@@ -1,0 +1,149 @@
+"""Alignment as pipeline steps: :class:`Align` adds word links to ``pair`` rows and
+:class:`AlignmentFilter` drops pairs that align badly.
+
+A pipeline step sees one batch at a time, and its output must not depend on how rows are
+batched, so :class:`Align` never trains: it aligns with a fixed model, either a saved built-in
+aligner (``xdata align --method builtin --save-model DIR`` on a large corpus; see
+:class:`xdata.align.hmm.HMMAligner`) or a transformers encoder (the neural aligner, one pair at
+a time). eflomal trains on whatever it is given and has no seed, so it is not offered here; use
+``xdata align`` for corpus-level eflomal runs.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from ..errors import ConfigError, InputError
+from ..pipeline import Context, FilterStep, MapStep
+from . import HEURISTICS, format_links
+
+TOKENIZATIONS = ("whitespace", "words", "columns")
+
+
+@dataclass(frozen=True)
+class AlignParams:
+    model_dir: str = ""  # a saved builtin aligner (xdata align --save-model DIR)
+    model: str = ""  # or a transformers encoder for the neural aligner (directory or hub name)
+    layer: int = 8  # neural: hidden layer
+    matching: str = "itermax"  # neural: argmax | itermax
+    sym: str = "grow-diag-final-and"  # builtin: symmetrization
+    tokenize: str = "whitespace"  # whitespace | words (xdata.tokenize) | columns (src_tokens/tgt_tokens)
+
+
+class Align(MapStep):
+    """Word links (``alignment``: ``i-j`` 0-based, source first) and ``align_score`` per pair.
+
+    ``align_score`` is the agreement of the two directions (builtin) or the mean best cosine
+    similarity of linked words (neural), in [0, 1]. Indices refer to the tokens chosen by
+    ``tokenize``: whitespace-split text, xdata's word tokenizer, or the ``src_tokens`` /
+    ``tgt_tokens`` columns of a previous :class:`xdata.tokenize.step.Tokenize`.
+    """
+
+    name = "align"
+    kinds = ("pair",)
+    reads = ("src", "tgt")
+    writes = ("alignment", "align_score")
+    Params = AlignParams
+    runtime_params = ("model_dir",)  # the saved aligner is identified by its digest in resources()
+
+    def __init__(self, params: Any = None, **kw: Any) -> None:
+        super().__init__(params, **kw)
+        p = self.params
+        if bool(p.model_dir) == bool(p.model):
+            raise ConfigError("align needs exactly one of model_dir= (a saved builtin aligner, see "
+                              "`xdata align --save-model`) or model= (a transformers encoder)")
+        if p.sym not in HEURISTICS:
+            raise ConfigError(f"unknown symmetrization {p.sym!r}; expected one of {', '.join(HEURISTICS)}")
+        if p.tokenize not in TOKENIZATIONS:
+            raise ConfigError(f"unknown tokenize={p.tokenize!r}; expected one of {', '.join(TOKENIZATIONS)}")
+        if p.matching not in ("argmax", "itermax"):
+            raise ConfigError(f"unknown matching {p.matching!r}; expected argmax or itermax")
+        if p.model_dir and not (Path(p.model_dir) / "model.json").exists():
+            raise InputError("not a saved xdata aligner (no model.json); expected a directory written by "
+                             "`xdata align --method builtin --save-model`", path=p.model_dir)
+
+    def resources(self) -> dict[str, str]:
+        p = self.params
+        if p.model_dir:
+            meta = json.loads((Path(p.model_dir) / "model.json").read_text(encoding="utf-8"))
+            return {"aligner": meta["digest"]}
+        if Path(p.model).exists():
+            from ..backtranslate.hf import model_digest
+
+            return {"encoder": model_digest(Path(p.model))}
+        return {"encoder": f"hub:{p.model}"}
+
+    def setup(self) -> None:
+        p = self.params
+        if p.model_dir:
+            from .hmm import HMMAligner
+
+            self._r_builtin = HMMAligner.load(p.model_dir)
+            self._r_neural = None
+        else:
+            from .neural import NeuralAligner
+
+            self._r_builtin = None
+            self._r_neural = NeuralAligner(p.model, layer=p.layer, matching=p.matching)
+
+    def _tokens(self, batch: pl.DataFrame) -> tuple[list[list[str]], list[list[str]]]:
+        mode = self.params.tokenize
+        if mode == "columns":
+            missing = [c for c in ("src_tokens", "tgt_tokens") if c not in batch.columns]
+            if missing:
+                raise ConfigError(f"align tokenize='columns' needs {', '.join(missing)}: run Tokenize() first")
+            return batch["src_tokens"].to_list(), batch["tgt_tokens"].to_list()
+        if mode == "words":
+            from ..tokenize import word_tokenize
+
+            return ([word_tokenize(t, lg) for t, lg in zip(batch["src"].to_list(), batch["src_lang"].to_list())],
+                    [word_tokenize(t, lg) for t, lg in zip(batch["tgt"].to_list(), batch["tgt_lang"].to_list())])
+        return [t.split() for t in batch["src"].to_list()], [t.split() for t in batch["tgt"].to_list()]
+
+    def map(self, batch: pl.DataFrame, ctx: Context) -> pl.DataFrame:
+        src, tgt = self._tokens(batch)
+        if self._r_builtin is not None:
+            res = self._r_builtin.align(src, tgt, self.params.sym)  # each pair on its own: batch-independent
+            links, scores = res.links, res.scores
+        else:
+            links, scores = [], []
+            for s, t in zip(src, tgt):  # one pair at a time: padding never changes another pair's vectors
+                ls, sc = self._r_neural.align([s], [t])
+                links.append(sorted(ls[0]))
+                scores.append(max(0.0, min(1.0, sc[0])))
+        return batch.with_columns(pl.Series("alignment", [format_links(x) for x in links], pl.String),
+                                  pl.Series("align_score", scores, pl.Float64))
+
+
+@dataclass(frozen=True)
+class AlignmentFilterParams:
+    min_score: float = 0.5
+
+
+class AlignmentFilter(FilterStep):
+    """Keep pairs whose ``align_score`` (from :class:`Align`) reaches ``min_score``."""
+
+    name = "alignment-filter"
+    kinds = ("pair",)
+    reads = ("align_score",)
+    Params = AlignmentFilterParams
+
+    def __init__(self, params: Any = None, **kw: Any) -> None:
+        super().__init__(params, **kw)
+        if not 0.0 <= self.params.min_score <= 1.0:
+            raise ConfigError(f"min_score must be in [0, 1], got {self.params.min_score}")
+
+    def accept(self, scored: pl.DataFrame) -> tuple[pl.Series, pl.Series]:
+        s = scored["align_score"]
+        keep = s >= self.params.min_score
+        reason = pl.Series([f"alignment score {x:.3f} below {self.params.min_score}" if x is not None
+                            else "no alignment score" for x in s.to_list()], dtype=pl.String)
+        return keep, reason
+
+
+__all__ = ["Align", "AlignmentFilter"]
