@@ -112,3 +112,14 @@ def test_empty_sides_and_unknown_words():
     assert len(res.links) == 5 and all(0 <= i < 2 and 0 <= j < 2 for i, j in res.links[4])
     with pytest.raises(InputError, match="4 source sentences but 3"):
         HMMAligner.train(src, tgt[:3])
+
+
+def test_training_in_many_small_blocks_gives_the_same_model(en_fr):
+    """Training streams over blocks of pairs (bounded memory); the block size changes only the
+    order of floating-point sums, never the alignment."""
+    src, tgt, gold = en_fr
+    one = HMMAligner.train(src, tgt)
+    many = HMMAligner.train(src, tgt, cfg=HMMConfig(chunk_cells=500))  # blocks of ~2,000 word pairs
+    assert np.allclose(one.fwd.t, many.fwd.t, rtol=1e-6, atol=1e-12)
+    assert np.allclose(one.bwd.jump, many.bwd.jump, rtol=1e-6)
+    assert one.align(src, tgt).links == many.align(src, tgt).links

@@ -137,14 +137,10 @@ def _transposition(side: _Side) -> np.ndarray:
 class _Direction:
     """Parameters of one direction: t(f | e), t(f | NULL), jumps, P(NULL)."""
 
-    def __init__(self, side: _Side, n_e: int, n_f: int, cfg: HMMConfig) -> None:
-        self.side, self.cfg = side, cfg
+    def __init__(self, pair_keys: np.ndarray, n_e: int, n_f: int, cfg: HMMConfig) -> None:
+        self.cfg = cfg
         self.n_e, self.n_f = n_e, n_f
-        keys = side.cell_e.astype(np.int64) * n_f + side.cell_f
-        self.pair_keys, inverse = np.unique(keys, return_inverse=True)
-        del keys
-        self.cell_pair = inverse.astype(np.int32)
-        del inverse
+        self.pair_keys = pair_keys  # sorted unique e * n_f + f of every co-occurring word pair
         self.pair_e = self.pair_keys // n_f
         self.t = np.ones(len(self.pair_keys))  # uniform start: Model 1's first E-step is position-only
         self.t_null = np.ones(n_f) / max(n_f, 1)
@@ -169,22 +165,18 @@ class _Direction:
             self.prior_jump[int(np.clip(dj, -K, K)) + K] += a
 
     # -- M-step --------------------------------------------------------------------------------
-    def update_lexical(self, cell_post: np.ndarray, row_null: np.ndarray) -> None:
+    def update_lexical(self, counts: np.ndarray, null_counts: np.ndarray) -> None:
+        """M-step for t(f | e) from expected pair counts, t(f | NULL) from NULL counts."""
         cfg = self.cfg
-        counts = np.bincount(self.cell_pair, weights=cell_post, minlength=len(self.pair_keys))
-        counts += self.prior_pair + cfg.smoothing
+        counts = counts + self.prior_pair + cfg.smoothing
         if cfg.vb_alpha > 0:  # Riley & Gildea (2012): exp(digamma) shrinks rare words' distributions
             counts += cfg.vb_alpha
             denom = np.bincount(self.pair_e, weights=counts, minlength=self.n_e) + cfg.vb_alpha * (self.n_f - 1)
             self.t = np.exp(_digamma(counts) - _digamma(np.maximum(denom[self.pair_e], 1e-300)))
-            return self._update_null(row_null)
-        denom = np.bincount(self.pair_e, weights=counts, minlength=self.n_e)
-        self.t = counts / np.maximum(denom[self.pair_e], 1e-300)
-        self._update_null(row_null)
-
-    def _update_null(self, row_null: np.ndarray) -> None:
-        cfg = self.cfg
-        nc = np.bincount(self.side.row_f, weights=row_null, minlength=self.n_f) + cfg.smoothing
+        else:
+            denom = np.bincount(self.pair_e, weights=counts, minlength=self.n_e)
+            self.t = counts / np.maximum(denom[self.pair_e], 1e-300)
+        nc = null_counts + cfg.smoothing
         self.t_null = nc / nc.sum()
 
     def lookup(self, e: np.ndarray, f: np.ndarray) -> np.ndarray:
@@ -310,15 +302,15 @@ def _forward_backward(Er: np.ndarray, En: np.ndarray, nlen: np.ndarray, a: np.nd
     return ar * beta, (an * beta).sum(2), xi, xn, ll
 
 
-def _ibm1_posteriors(d: _Direction, diag: float) -> tuple[np.ndarray, np.ndarray]:
-    """Model 1 (with diagonal prior) link posteriors per cell and NULL posteriors per row."""
-    side = d.side
-    w = d.t[d.cell_pair] * (1 - d.p_null)
+def _ibm1_posteriors(d: _Direction, side: _Side, cell_t: np.ndarray, row_t_null: np.ndarray,
+                     diag: float) -> tuple[np.ndarray, np.ndarray]:
+    """Model 1 (with optional diagonal prior) link posteriors per cell and NULL posteriors per row."""
+    w = cell_t * (1 - d.p_null)
     if diag > 0:
         s = side.cell_sent
         m, n = side.m[s], side.n[s]
         w *= np.exp(-diag * np.abs((side.cell_i + 0.5) / m - (side.cell_j + 0.5) / n))
-    wn = d.t_null[side.row_f] * d.p_null
+    wn = row_t_null * d.p_null
     z = np.bincount(side.row_of_cell, weights=w, minlength=len(side.row_f)) + wn
     return w / z[side.row_of_cell], wn / z
 
@@ -352,6 +344,19 @@ def _hmm_posteriors(d: _Direction, side: _Side, cell_t: np.ndarray, row_t_null: 
     return post, row_null, stats, ll
 
 
+def _blocks(m: list[int], n: list[int], cells: int) -> list[tuple[int, int]]:
+    """Consecutive ranges of pairs with at most ``cells`` word pairs each (at least one pair)."""
+    out, lo, acc = [], 0, 0
+    for k, (a, b) in enumerate(zip(m, n)):
+        if acc and acc + a * b > cells:
+            out.append((lo, k))
+            lo, acc = k, 0
+        acc += a * b
+    if lo < len(m):
+        out.append((lo, len(m)))
+    return out
+
+
 class HMMAligner:
     """A trained pair of directional HMM aligners (source->target and target->source)."""
 
@@ -377,52 +382,71 @@ class HMMAligner:
         return self
 
     def _fit(self, e: list[np.ndarray], f: list[np.ndarray], priors: AlignPriors | None,
-             progress: Callable[[str], None] | None) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+             progress: Callable[[str], None] | None) -> None:
+        """EM over blocks of pairs: per cell only the two directions' pair ids stay in memory."""
         cfg = self.cfg
         ne, nf = len(self.src_vocab.words), len(self.tgt_vocab.words)
-        fs, bs = _Side(e, f), _Side(f, e)
-        self.fwd, self.bwd = _Direction(fs, ne, nf, cfg), _Direction(bs, nf, ne, cfg)
+        blocks = _blocks([len(x) for x in e], [len(x) for x in f], cfg.chunk_cells * 4)
+        keys_f, keys_b = [], []
+        for lo, hi in blocks:  # the word pairs that co-occur, per block then merged
+            fs = _Side(e[lo:hi], f[lo:hi])
+            keys_f.append(np.unique(fs.cell_e.astype(np.int64) * nf + fs.cell_f))
+            keys_b.append(np.unique(fs.cell_f.astype(np.int64) * ne + fs.cell_e))
+        self.fwd = _Direction(np.unique(np.concatenate(keys_f or [np.zeros(0, np.int64)])), ne, nf, cfg)
+        self.bwd = _Direction(np.unique(np.concatenate(keys_b or [np.zeros(0, np.int64)])), nf, ne, cfg)
+        del keys_f, keys_b
+        pairs = []  # per block: pair ids of the fwd cells and of the bwd cells (int32)
+        for lo, hi in blocks:
+            fs, bs = _Side(e[lo:hi], f[lo:hi]), _Side(f[lo:hi], e[lo:hi])
+            pairs.append((np.searchsorted(self.fwd.pair_keys, fs.cell_e.astype(np.int64) * nf + fs.cell_f).astype(np.int32),
+                          np.searchsorted(self.bwd.pair_keys, bs.cell_e.astype(np.int64) * ne + bs.cell_f).astype(np.int32)))
         if priors is not None:
             self.priors_digest = priors.digest
             si, ti = self.src_vocab.index, self.tgt_vocab.index
             lex_f = {(si[a], ti[b]): v for (a, b), v in priors.lex.items() if a in si and b in ti}
             self.fwd.set_priors(lex_f, priors.jump_fwd, cfg.prior_weight)
             self.bwd.set_priors({(b, a): v for (a, b), v in lex_f.items()}, priors.jump_rev, cfg.prior_weight)
-        perm = _transposition(fs)  # fwd cell -> bwd cell
-        for side in (fs, bs):  # training needs only the pair ids from here on
-            side.cell_e = side.cell_f = None
-            if cfg.diagonal <= 0:
-                side.cell_i = side.cell_j = None
-        fc, bc = _chunks(fs, cfg.chunk_cells), _chunks(bs, cfg.chunk_cells)
-        pf = pb = nf_ = nb_ = None
         stages = [("ibm1", k) for k in range(cfg.ibm1_iterations)] + [("hmm", k) for k in range(cfg.hmm_iterations)]
         for stage, k in stages:
-            if stage == "ibm1":
-                pf, nf_ = _ibm1_posteriors(self.fwd, cfg.diagonal)
-                pb, nb_ = _ibm1_posteriors(self.bwd, cfg.diagonal)
-                ll = float("nan")
-                xf = xb = None
-            else:
-                d1, d2 = self.fwd, self.bwd
-                pf, nf_, xf, llf = _hmm_posteriors(d1, fs, d1.t[d1.cell_pair], d1.t_null[fs.row_f], fc)
-                pb, nb_, xb, llb = _hmm_posteriors(d2, bs, d2.t[d2.cell_pair], d2.t_null[bs.row_f], bc)
-                ll = llf + llb
-            if cfg.agreement:
-                q = pf * pb[perm]
-                cf, cb = q, np.empty_like(q)
-                cb[perm] = q
-            else:
-                cf, cb = pf, pb
-            self.fwd.update_lexical(cf, nf_)
-            self.bwd.update_lexical(cb, nb_)
-            if xf is not None:
-                self.fwd.update_jumps(xf)
-                self.bwd.update_jumps(xb)
+            d1, d2 = self.fwd, self.bwd
+            acc = [np.zeros(len(d1.pair_keys)), np.zeros(nf), np.zeros(len(d2.pair_keys)), np.zeros(ne)]
+            stats: list[dict[int, tuple[np.ndarray, float]]] = [{}, {}]
+            ll = 0.0 if stage == "hmm" else float("nan")
+            for (lo, hi), (pf_ids, pb_ids) in zip(blocks, pairs):
+                fs, bs = _Side(e[lo:hi], f[lo:hi]), _Side(f[lo:hi], e[lo:hi])
+                if stage == "ibm1":
+                    pf, nf_ = _ibm1_posteriors(d1, fs, d1.t[pf_ids], d1.t_null[fs.row_f], cfg.diagonal)
+                    pb, nb_ = _ibm1_posteriors(d2, bs, d2.t[pb_ids], d2.t_null[bs.row_f], cfg.diagonal)
+                else:
+                    pf, nf_, xf, llf = _hmm_posteriors(d1, fs, d1.t[pf_ids], d1.t_null[fs.row_f],
+                                                       _chunks(fs, cfg.chunk_cells))
+                    pb, nb_, xb, llb = _hmm_posteriors(d2, bs, d2.t[pb_ids], d2.t_null[bs.row_f],
+                                                       _chunks(bs, cfg.chunk_cells))
+                    ll += llf + llb
+                    for st, x in ((stats[0], xf), (stats[1], xb)):
+                        for m, (xi, xn) in x.items():
+                            old = st.get(m)
+                            st[m] = (xi, xn) if old is None else (old[0] + xi, old[1] + xn)
+                if cfg.agreement:
+                    perm = _transposition(fs)  # fwd cell -> bwd cell
+                    q = pf * pb[perm]
+                    cf, cb = q, np.empty_like(q)
+                    cb[perm] = q
+                else:
+                    cf, cb = pf, pb
+                acc[0] += np.bincount(pf_ids, weights=cf, minlength=len(d1.pair_keys))
+                acc[1] += np.bincount(fs.row_f, weights=nf_, minlength=nf)
+                acc[2] += np.bincount(pb_ids, weights=cb, minlength=len(d2.pair_keys))
+                acc[3] += np.bincount(bs.row_f, weights=nb_, minlength=ne)
+            d1.update_lexical(acc[0], acc[1])
+            d2.update_lexical(acc[2], acc[3])
+            if stage == "hmm":
+                d1.update_jumps(stats[0])
+                d2.update_jumps(stats[1])
             self.log.append({"stage": stage, "iteration": k + 1, "loglik": ll,
-                             "p_null_fwd": self.fwd.p_null, "p_null_bwd": self.bwd.p_null})
+                             "p_null_fwd": d1.p_null, "p_null_bwd": d2.p_null})
             if progress:
                 progress(f"{stage} iteration {k + 1}" + ("" if math.isnan(ll) else f": log-likelihood {ll:,.0f}"))
-        return pf, nf_, pb, nb_
 
     # -- decoding -------------------------------------------------------------------------------
     def posteriors(self, src: Sequence[Sequence[str]], tgt: Sequence[Sequence[str]]
@@ -463,9 +487,12 @@ class HMMAligner:
 
     def align_directional(self, src: Sequence[Sequence[str]], tgt: Sequence[Sequence[str]]
                           ) -> tuple[list[Links], list[Links]]:
-        pf, nf, pb, nb = self.posteriors(src, tgt)
-        fwd = [self._links(p, n_, False) for p, n_ in zip(pf, nf)]
-        bwd = [self._links(p, n_, True) for p, n_ in zip(pb, nb)]
+        fwd: list[Links] = []
+        bwd: list[Links] = []
+        for lo, hi in _blocks([len(x) for x in src], [len(x) for x in tgt], self.cfg.chunk_cells * 4):
+            pf, nf, pb, nb = self.posteriors(src[lo:hi], tgt[lo:hi])
+            fwd += [self._links(p, n_, False) for p, n_ in zip(pf, nf)]
+            bwd += [self._links(p, n_, True) for p, n_ in zip(pb, nb)]
         return fwd, bwd
 
     def align(self, src: Sequence[Sequence[str]], tgt: Sequence[Sequence[str]], sym: str = "grow-diag-final-and"):
@@ -526,7 +553,7 @@ class HMMAligner:
         ne, nf = len(self.src_vocab.words), len(self.tgt_vocab.words)
         for name, (a, b), pn in (("fwd", (ne, nf), meta["p_null"][0]), ("bwd", (nf, ne), meta["p_null"][1])):
             d = _Direction.__new__(_Direction)
-            d.cfg, d.n_e, d.n_f, d.side = self.cfg, a, b, None
+            d.cfg, d.n_e, d.n_f = self.cfg, a, b
             d.pair_keys = arrays[f"{name}_pair_keys"]
             d.pair_e = d.pair_keys // max(b, 1)
             d.t, d.t_null, d.jump = arrays[f"{name}_t"], arrays[f"{name}_t_null"], arrays[f"{name}_jump"]
