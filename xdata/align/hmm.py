@@ -21,6 +21,7 @@ Words are compared lower-cased. Links are ``(source index, target index)``.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 from dataclasses import dataclass, field
@@ -510,11 +511,15 @@ class HMMAligner:
     @property
     def digest(self) -> str:
         assert self.fwd is not None and self.bwd is not None
-        h = [self.cfg.__dict__, self.priors_digest, len(self.src_vocab.words), len(self.tgt_vocab.words)]
-        for d in (self.fwd, self.bwd):
-            h += [digest_value(d.pair_keys.tolist()), digest_value(np.round(d.t, 12).tolist()),
-                  digest_value(np.round(d.jump, 12).tolist()), round(d.p_null, 12)]
-        return digest_value(h, 64)
+        h = hashlib.sha256(digest_value([self.cfg.__dict__, self.priors_digest, self.fwd.p_null,
+                                         self.bwd.p_null]).encode())
+        for words in (self.src_vocab.words, self.tgt_vocab.words):
+            h.update("\x1f".join(words).encode("utf-8") + b"\x1e")
+        for d in (self.fwd, self.bwd):  # the exact parameter bytes (saved and loaded losslessly)
+            for arr in (d.pair_keys, d.t, d.t_null, d.jump):
+                a = np.ascontiguousarray(arr)
+                h.update(f"{a.dtype.str}{a.shape}".encode() + a.tobytes())
+        return h.hexdigest()
 
     def save(self, path: str | Path) -> Path:
         if self.fwd is None or self.bwd is None:
