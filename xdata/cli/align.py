@@ -25,31 +25,91 @@ def _read_tokenized(path: Path) -> list[list[str]]:
     return out
 
 
+def _check_writable(path: Optional[Path], option: str) -> None:
+    """Fail before any work when an output file cannot be created (not after a long alignment)."""
+    from ..errors import InputError
+
+    if path is not None and not path.parent.is_dir():
+        raise InputError(f"{option}: the directory {str(path.parent)!r} does not exist", path=path)
+
+
+def _check_align_options(method: str, *, priors: Optional[Path], save_priors: Optional[Path],
+                         save_model: Optional[Path], from_model: Optional[Path], extra: bool) -> None:
+    """Reject option combinations that would be silently ignored, before reading any corpus."""
+    from ..errors import ConfigError
+
+    if method == "neural":
+        for given, flag in ((priors, "--priors"), (save_priors, "--save-priors"), (save_model, "--save-model"),
+                            (from_model, "--from-model")):
+            if given is not None:
+                raise ConfigError(f"{flag} applies to the statistical aligners (builtin, eflomal), "
+                                  "not to --method neural")
+    if from_model is not None:
+        if method not in ("auto", "builtin"):
+            raise ConfigError(f"--from-model aligns with a saved builtin aligner; it cannot be used with --method {method}")
+        for given, flag in ((priors, "--priors"), (save_model, "--save-model")):
+            if given is not None:
+                raise ConfigError(f"{flag} applies when training; --from-model aligns with fixed parameters "
+                                  "(pass the priors when training the saved aligner)")
+        if extra:
+            raise ConfigError("--train-extra-src/--train-extra-tgt are training text; --from-model trains nothing")
+    _check_writable(save_priors, "--save-priors")
+
+
+def write_scores(path: Path, scores: list[float]) -> None:
+    """One confidence a line, line-parallel to the links (written atomically)."""
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text("".join(f"{x:.4f}\n" for x in scores), encoding="utf-8")
+    tmp.replace(path)
+
+
 @app.command()
 @handle_errors
 def align(
-    src: Path = typer.Option(..., "--src", help="Source sentences, whitespace-tokenized, one a line."),
+    src: Path = typer.Option(..., "--src", help="Source sentences, whitespace-tokenized, one a line (.gz read too)."),
     tgt: Path = typer.Option(..., "--tgt", help="Target sentences, line-aligned with --src."),
-    method: str = typer.Option("auto", "--method", help="auto | eflomal | builtin | neural (with --model)."),
-    sym: str = typer.Option("grow-diag-final-and", "--sym", help="intersection | union | grow-diag | grow-diag-final | grow-diag-final-and."),
-    train_extra_src: Optional[Path] = typer.Option(None, "--train-extra-src", help="Extra source text, for training only."),
-    train_extra_tgt: Optional[Path] = typer.Option(None, "--train-extra-tgt", help="Extra target text, for training only."),
+    method: str = typer.Option("auto", "--method", help="auto (eflomal if installed, else builtin) | eflomal | builtin "
+                               "| neural (with --model)."),
+    sym: str = typer.Option("grow-diag-final-and", "--sym", help="Symmetrization: intersection | union | grow-diag | "
+                            "grow-diag-final | grow-diag-final-and."),
+    train_extra_src: Optional[Path] = typer.Option(None, "--train-extra-src", help="Extra source text, for training "
+                                                   "only (no links printed for it)."),
+    train_extra_tgt: Optional[Path] = typer.Option(None, "--train-extra-tgt", help="Extra target text, line-aligned "
+                                                   "with --train-extra-src."),
     seed: int = typer.Option(0, "--seed"),
-    model: Optional[str] = typer.Option(None, "--model", help="neural: a transformers encoder (directory or hub name, e.g. bert-base-multilingual-cased)."),
+    model: Optional[str] = typer.Option(None, "--model", help="neural: a transformers encoder (directory or hub name, "
+                                        "e.g. bert-base-multilingual-cased)."),
     layer: int = typer.Option(8, "--layer", min=0, help="neural: hidden layer to embed words with."),
     matching: str = typer.Option("itermax", "--matching", help="neural: argmax | itermax."),
-    priors: Optional[Path] = typer.Option(None, "--priors", help="Lexical priors: a bilingual lexicon (MUSE/TSV, source word first) or a priors file (from --save-priors or eflomal-makepriors)."),
-    priors_weight: float = typer.Option(0.1, "--priors-weight", min=0.0, help="Pseudo-count per lexicon entry (lexicons only)."),
-    save_priors: Optional[Path] = typer.Option(None, "--save-priors", help="Write priors learned from this alignment (word pairs, jumps, fertilities; eflomal format)."),
-    save_model: Optional[Path] = typer.Option(None, "--save-model", help="builtin: save the trained aligner to this directory."),
-    from_model: Optional[Path] = typer.Option(None, "--from-model", help="Align with a saved builtin aligner (no training; each pair on its own)."),
-    scores: Optional[Path] = typer.Option(None, "--scores", help="Write each pair's confidence (agreement of the two directions, 0..1), one per line."),
+    priors: Optional[Path] = typer.Option(None, "--priors", help="Lexical priors for builtin/eflomal: a bilingual "
+                                          "lexicon (MUSE or TSV, source word first) or a priors file in eflomal's "
+                                          "format (from --save-priors or eflomal-makepriors); told apart by the "
+                                          "first line."),
+    priors_weight: float = typer.Option(0.1, "--priors-weight", min=0.0, help="Pseudo-count per lexicon entry "
+                                        "(lexicons only; a priors file carries its own counts)."),
+    save_priors: Optional[Path] = typer.Option(None, "--save-priors", help="After aligning, write priors (word-pair, "
+                                               "jump and fertility counts, eflomal format) learned from the "
+                                               "directional links of the --src/--tgt pairs only, not of the "
+                                               "--train-extra text: to learn priors from a whole corpus, give it "
+                                               "as --src/--tgt. Reuse them with --priors."),
+    save_model: Optional[Path] = typer.Option(None, "--save-model", help="builtin: save the trained aligner to this "
+                                              "directory."),
+    from_model: Optional[Path] = typer.Option(None, "--from-model", help="Align with a saved builtin aligner (no "
+                                              "training; each pair on its own, so any subset gets the same links)."),
+    scores: Optional[Path] = typer.Option(None, "--scores", help="Write each pair's confidence in [0, 1], one float a "
+                                          "line, line-parallel to the links (builtin/eflomal: agreement of the two "
+                                          "directions; neural: mean similarity of linked words)."),
 ) -> None:
-    """Word-align S and T; print one line of 0-based `i-j` links (source first) per sentence pair."""
+    """Word-align S and T; print one line of 0-based `i-j` links (source first) per sentence pair.
+
+    Progress and a summary go to stderr; stdout holds only the links."""
     from ..align import align_corpus, format_links
     from ..align.priors import load_priors, priors_from_links, write_priors
     from ..errors import InputError
 
+    _check_align_options(method, priors=priors, save_priors=save_priors, save_model=save_model,
+                         from_model=from_model, extra=train_extra_src is not None or train_extra_tgt is not None)
+    _check_writable(scores, "--scores")
     s, t = _read_tokenized(src), _read_tokenized(tgt)
     if len(s) != len(t):
         raise InputError(f"{src} has {len(s)} lines but {tgt} has {len(t)}; the files must be line-aligned", path=tgt)
@@ -60,7 +120,7 @@ def align(
     if es is not None and et is not None and len(es) != len(et):
         raise InputError(f"{train_extra_src} has {len(es)} lines but {train_extra_tgt} has {len(et)}", path=train_extra_tgt)
     pri = load_priors(priors, weight=priors_weight) if priors is not None else None
-    if pri is not None:
+    if pri is not None and priors is not None:
         typer.echo(f"priors: {len(pri.lex):,} word pairs, {len(pri.jump_fwd) + len(pri.jump_rev)} jumps "
                    f"({pri.origin} {priors.name})", err=True)
     res = align_corpus(s, t, method=method, sym=sym, extra_src=es, extra_tgt=et, seed=seed, model=model, layer=layer,
@@ -68,13 +128,14 @@ def align(
                        progress=lambda msg: typer.echo(f"  {msg}", err=True))
     typer.echo(f"aligned {len(s):,} pairs with {res.method}", err=True)
     sys.stdout.write("".join(format_links(links) + "\n" for links in res.links))
+    sys.stdout.flush()
     if scores is not None:
-        scores.write_text("".join(f"{x:.4f}\n" for x in res.scores), encoding="utf-8")
+        write_scores(scores, res.scores)
     if save_priors is not None:
-        if res.fwd is None or res.bwd is None:
+        if res.fwd is None or res.bwd is None:  # only the neural aligner, rejected above
             raise InputError("--save-priors needs a statistical aligner (builtin or eflomal), not the neural one")
         write_priors(save_priors, priors_from_links(s, t, res.fwd, res.bwd))
-        typer.echo(f"priors written to {save_priors} (from {len(s):,} pairs)", err=True)
+        typer.echo(f"priors written to {save_priors} (from the {len(s):,} --src/--tgt pairs)", err=True)
     if save_model is not None:
         typer.echo(f"aligner saved to {save_model}", err=True)
 
