@@ -143,3 +143,51 @@ def test_cli_priors_and_model_errors(small):
     model_json.write_text(json.dumps(meta))
     r, _ = _align(["--src", s, "--tgt", t, "--from-model", small / "m"])
     assert r.exit_code == 2 and "unknown aligner format" in r.output
+
+
+def _step_rows():
+    """20 Hansards pairs; two with punctuation glued to words, so the tokenizations differ."""
+    rows = [{"src_lang": "en", "src": s, "tgt_lang": "fr", "tgt": t}
+            for s, t in zip(_lines("src.txt", 20), _lines("tgt.txt", 20))]
+    for r in rows[3:5]:
+        r["src"] = r["src"].replace(" .", ".").replace(" ,", ",")
+        r["tgt"] = r["tgt"].replace(" .", ".").replace(" ,", ",")
+    return rows
+
+
+@pytest.mark.parametrize("backend,tokenize", [("builtin", "whitespace"), ("builtin", "words"), ("builtin", "columns"),
+                                              ("neural", "whitespace"), ("neural", "words")])
+def test_align_step_same_output_for_batch_sizes_1_and_7(tmp_path, saved_aligner, encoder, backend, tokenize):  # noqa: F811
+    from xdata.tokenize import word_tokenize
+    from xdata.tokenize.step import Tokenize
+
+    fixed = {"model_dir": str(saved_aligner)} if backend == "builtin" else {"model": encoder}
+
+    def steps():
+        return ([Tokenize()] if tokenize == "columns" else []) + [Align(tokenize=tokenize, **fixed)]
+
+    rows = _step_rows()
+    m1 = run(Pipeline("al", FrameSource(rows, "pair"), steps()), tmp_path / "b1", workers=1, batch_size=1)
+    m7 = run(Pipeline("al", FrameSource(rows, "pair"), steps()), tmp_path / "b7", workers=1, batch_size=7)
+    assert m1["content_digest"] == m7["content_digest"]
+    a, b = load_rows(tmp_path / "b1"), load_rows(tmp_path / "b7")
+    assert a["alignment"].to_list() == b["alignment"].to_list() and a["align_score"].to_list() == b["align_score"].to_list()
+    assert m1["steps"][-1]["resources"] == m7["steps"][-1]["resources"] != {}
+
+    # The links are the aligner's own on the chosen tokens, aligned all at once outside a pipeline.
+    def toks(text, lang):
+        if not text:
+            return []
+        return text.split() if tokenize == "whitespace" else word_tokenize(text, lang)
+
+    src = [toks(r["src"], "en") for r in rows]
+    tgt = [toks(r["tgt"], "fr") for r in rows]
+    if backend == "builtin":
+        want = [format_links(x) for x in HMMAligner.load(saved_aligner).align(src, tgt).links]
+    else:
+        from xdata.align.neural import NeuralAligner
+
+        want = [format_links(x) for x in NeuralAligner(encoder).align(src, tgt)[0]]
+    got = a["alignment"].to_list()
+    assert got == want and all(got)
+    assert all(0.0 < x <= 1.0 for x in a["align_score"].to_list())

@@ -33,6 +33,7 @@ class AlignParams:
     matching: str = "itermax"  # neural: argmax | itermax
     sym: str = "grow-diag-final-and"  # builtin: symmetrization
     tokenize: str = "whitespace"  # whitespace | words (xdata.tokenize) | columns (src_tokens/tgt_tokens)
+    threads: int = 1  # neural: torch threads per worker (0: torch's default); the executor runs a worker per core
 
 
 class Align(MapStep):
@@ -49,7 +50,8 @@ class Align(MapStep):
     reads = ("src", "tgt")
     writes = ("alignment", "align_score")
     Params = AlignParams
-    runtime_params = ("model_dir",)  # the saved aligner is identified by its digest in resources()
+    # the saved aligner is identified by its digest in resources(); threads change speed, not links
+    runtime_params = ("model_dir", "threads")
 
     def __init__(self, params: Any = None, **kw: Any) -> None:
         super().__init__(params, **kw)
@@ -61,6 +63,8 @@ class Align(MapStep):
             raise ConfigError(f"unknown symmetrization {p.sym!r}; expected one of {', '.join(HEURISTICS)}")
         if p.tokenize not in TOKENIZATIONS:
             raise ConfigError(f"unknown tokenize={p.tokenize!r}; expected one of {', '.join(TOKENIZATIONS)}")
+        if p.threads < 0:
+            raise ConfigError(f"threads must be >= 0 (0: torch's default), got {p.threads}")
         if p.matching not in ("argmax", "itermax"):
             raise ConfigError(f"unknown matching {p.matching!r}; expected argmax or itermax")
         if p.model_dir and not (Path(p.model_dir) / "model.json").exists():
@@ -88,6 +92,12 @@ class Align(MapStep):
         else:
             from .neural import NeuralAligner
 
+            if p.threads:
+                # One worker per core already: torch's own thread pool on top of it oversubscribes
+                # the cores, which made a small encoder 40x slower on a loaded 2-core machine.
+                import torch
+
+                torch.set_num_threads(p.threads)
             self._r_builtin = None
             self._r_neural = NeuralAligner(p.model, layer=p.layer, matching=p.matching)
 
@@ -97,13 +107,15 @@ class Align(MapStep):
             missing = [c for c in ("src_tokens", "tgt_tokens") if c not in batch.columns]
             if missing:
                 raise ConfigError(f"align tokenize='columns' needs {', '.join(missing)}: run Tokenize() first")
-            return batch["src_tokens"].to_list(), batch["tgt_tokens"].to_list()
+            return ([list(x or []) for x in batch["src_tokens"].to_list()],
+                    [list(x or []) for x in batch["tgt_tokens"].to_list()])
         if mode == "words":
             from ..tokenize import word_tokenize
 
-            return ([word_tokenize(t, lg) for t, lg in zip(batch["src"].to_list(), batch["src_lang"].to_list())],
-                    [word_tokenize(t, lg) for t, lg in zip(batch["tgt"].to_list(), batch["tgt_lang"].to_list())])
-        return [t.split() for t in batch["src"].to_list()], [t.split() for t in batch["tgt"].to_list()]
+            return ([word_tokenize(t, lg) if t else [] for t, lg in zip(batch["src"].to_list(), batch["src_lang"].to_list())],
+                    [word_tokenize(t, lg) if t else [] for t, lg in zip(batch["tgt"].to_list(), batch["tgt_lang"].to_list())])
+        # a missing side (null) aligns like an empty one: no links, score 0
+        return [(t or "").split() for t in batch["src"].to_list()], [(t or "").split() for t in batch["tgt"].to_list()]
 
     def map(self, batch: pl.DataFrame, ctx: Context) -> pl.DataFrame:
         src, tgt = self._tokens(batch)
