@@ -76,6 +76,23 @@ def test_cli_line_in_line_out():
     assert r.exit_code == 2 and "normalization form must be" in r.output
 
 
+def test_cli_workers_keep_order_and_every_line():
+    """Several processes, tiny chunks, bad bytes and blank lines: the same bytes as one process."""
+    import subprocess
+    import sys
+
+    lines = ["«Ţară» – şi “alta”…", "", "\u00a0 spaţiu\u200b", "ok", "   "] * 9
+    data = ("\n".join(lines) + "\n").encode() + b"\xff\xfe\n"
+    cmd = [sys.executable, "-m", "xdata", "normalize", "--lang", "ro", "--chunk", "4"]
+    one = subprocess.run(cmd + ["--workers", "1"], input=data, capture_output=True, check=True)
+    two = subprocess.run(cmd + ["--workers", "2"], input=data, capture_output=True, check=True)
+    assert one.stdout == two.stdout
+    out = one.stdout.decode().split("\n")
+    assert len(out) == len(lines) + 2 and out[-1] == ""
+    assert out[0] == '"Țară" - și "alta"...' and out[1] == "" and out[3] == "ok"
+    assert b"invalid UTF-8" in one.stderr and b"invalid UTF-8" in two.stderr
+
+
 def test_normalize_step_in_a_pipeline(tmp_path):
     import polars as pl
 

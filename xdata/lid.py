@@ -16,7 +16,7 @@ from __future__ import annotations
 import importlib.util
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 import polars as pl
@@ -98,30 +98,9 @@ class LidModel:
         return "".join("\t".join(f"{lang}\t{p:.4f}" for lang, p in preds) + "\n" for preds in self.predict(lines, k))
 
 
-def decode_lines(raw: list[bytes]) -> tuple[list[str], bool]:
-    """Lines of stdin as text (line ends stripped); invalid UTF-8 is replaced, and reported."""
-    out, bad = [], False
-    for b in raw:
-        try:
-            out.append(b.decode("utf-8").rstrip("\r\n"))
-        except UnicodeDecodeError:
-            bad = True
-            out.append(b.decode("utf-8", "replace").rstrip("\r\n"))
-    return out, bad
-
-
-_STREAM_MODEL: tuple[LidModel, int] | None = None
-
-
-def _stream_init(path: str | None, k: int) -> None:
-    global _STREAM_MODEL
-    _STREAM_MODEL = (LidModel.load(path), k)
-
-
-def _stream_chunk(raw: list[bytes]) -> tuple[str, bool]:
-    assert _STREAM_MODEL is not None
-    lines, bad = decode_lines(raw)
-    return _STREAM_MODEL[0].format_lines(lines, _STREAM_MODEL[1]), bad
+def _lid_chunks(path: str | None, k: int) -> Callable[[list[str]], str]:
+    model = LidModel.load(path)
+    return lambda lines: model.format_lines(lines, k)
 
 
 def identify_stream(inp: Any, out: Any, *, model: str | None = None, k: int = 1, chunk: int = 10_000,
@@ -130,35 +109,11 @@ def identify_stream(inp: Any, out: Any, *, model: str | None = None, k: int = 1,
 
     Chunks of lines are predicted at once (fastText's multi-line predict); with ``workers > 1``
     chunks go to that many processes, each with its own copy of the model, and results are
-    written in input order. Returns the number of lines.
+    written in input order (see :func:`xdata.io.stream.map_lines`). Returns the number of lines.
     """
-    import itertools
-    import multiprocessing as mp
+    from .io.stream import map_lines
 
-    chunks = iter(lambda: list(itertools.islice(inp, chunk)), [])
-    n = 0
-    warned = False
-    if workers <= 1:
-        _stream_init(model, k)
-        results: Any = map(_stream_chunk, chunks)
-        pool = None
-    else:
-        # fork where there is one: workers start at once and share the loaded pages
-        ctx = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else "spawn")
-        pool = ctx.Pool(workers, initializer=_stream_init, initargs=(model, k))
-        results = pool.imap(_stream_chunk, chunks, chunksize=1)
-    try:
-        for text, bad in results:
-            if bad and not warned and on_bad_utf8 is not None:
-                on_bad_utf8()
-                warned = True
-            out.write(text)
-            n += text.count("\n")
-        out.flush()
-    finally:
-        if pool is not None:
-            pool.terminate()
-    return n
+    return map_lines(inp, out, _lid_chunks, (model, k), chunk=chunk, workers=workers, on_bad_utf8=on_bad_utf8)
 
 
 _MODELS: dict[str, LidModel] = {}

@@ -41,11 +41,15 @@ def normalize(
     translit: Optional[str] = typer.Option(None, "--translit", help="Then transliterate: sr-Cyrl-Latn, sr-Latn-Cyrl, iso15919(-Deva...), uroman, icu:ID."),
     lossy: bool = typer.Option(False, "--lossy", help="Also apply the language's lossy rules (e.g. chandrabindu -> anusvara)."),
     fix_mojibake: bool = typer.Option(False, "--fix-mojibake", help="Repair mojibake first (ftfy)."),
+    workers: Optional[int] = typer.Option(None, "--workers", min=1, help="Processes (default: all cores); output order is kept."),
+    chunk: int = typer.Option(10_000, "--chunk", min=1, help="Lines per unit of work."),
 ) -> None:
     """Normalize stdin line by line: exactly one output line per input line."""
+    from ..io.stream import map_lines
     from ..langs import parse_lang
     from ..normalize import normalize as norm
     from ..normalize.translit import transliterate
+    from ..pipeline.executor import default_workers
 
     if translit:
         transliterate("", translit)  # validate the scheme before reading input
@@ -54,21 +58,27 @@ def normalize(
     opts = dict(form=form, punct=not no_punct, rules=not no_rules, harakat=harakat, digits=digits, lossy=lossy,
                 mojibake=fix_mojibake)
     norm("", tag, **opts)  # validate the options before reading input
-    warned = False
-    out = sys.stdout
-    for raw in sys.stdin.buffer:
-        try:
-            line = raw.decode("utf-8")
-        except UnicodeDecodeError:
-            if not warned:
-                typer.echo("warning: invalid UTF-8 on stdin; those bytes are replaced with U+FFFD", err=True)
-                warned = True
-            line = raw.decode("utf-8", "replace")
-        line = line.rstrip("\r\n")
-        text = norm(line, tag, **opts)
-        if translit:
-            text = transliterate(text, translit)
-        out.write(text.replace("\n", " ") + "\n")
+    map_lines(sys.stdin.buffer, sys.stdout, _normalizer, (tag, opts, translit), chunk=chunk,
+              workers=workers or default_workers(),
+              on_bad_utf8=lambda: typer.echo("warning: invalid UTF-8 on stdin; those bytes are replaced with U+FFFD",
+                                             err=True))
+
+
+def _normalizer(tag: str, opts: dict, translit: str | None):  # noqa: ANN202 - lines -> text
+    """The per-process chunk function of ``xdata normalize`` (module level: picklable)."""
+    from ..normalize import normalize as norm
+    from ..normalize.translit import transliterate
+
+    def run(lines: list[str]) -> str:
+        out = []
+        for line in lines:
+            text = norm(line, tag, **opts)
+            if translit:
+                text = transliterate(text, translit)
+            out.append(text.replace("\n", " ") + "\n")
+        return "".join(out)
+
+    return run
 
 
 @app.command()
