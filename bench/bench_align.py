@@ -1,19 +1,25 @@
 """Word alignment AER on the shared gold sets: xdata's aligners vs plain eflomal, same run.
 
 For en-de (RWTH Europarl, 508 pairs) and en-fr (Hansards WPT03, 447 pairs), trained on the gold
-sentences (plus, for en-fr, the first ``--extra-n`` of the 100k unannotated Hansards pairs):
+sentences (plus, for en-fr with ``--extra``, the 100k unannotated Hansards pairs, or their first
+``--extra-n N``):
 
-* baseline: eflomal through its own API with its defaults, then grow-diag-final-and;
-* ``builtin`` (xdata's IBM 1 -> HMM by agreement) and ``eflomal`` (through xdata), each with
-  every symmetrization, from one training run each;
-* ``builtin+MUSE``: the built-in aligner with the MUSE en-xx dictionary as lexical priors;
-* ``--saved``: the "train once, align small batches later" use: train on the extra text only,
-  save (xdata: the model directory; eflomal: a priors file), then align the gold pairs alone.
+* baseline: eflomal through its own API with its defaults (``eflomal.Aligner().align``), then
+  grow-diag-final-and (needs the ``eflomal`` extra);
+* ``xdata builtin`` (IBM 1 -> HMM by agreement) and ``xdata eflomal`` (through xdata), each with
+  every symmetrization, from one training run each (the time is that run's);
+* ``+MUSE priors``: the MUSE en-xx dictionary as lexical priors (``--no-lexicon`` skips these);
+* ``--priors-from-extra`` (en-fr, with extra text): the "saved priors align small batches
+  consistently" use: align the extra text alone, save priors from its links to a file
+  (``xdata align --save-priors``), then align only the gold pairs with those priors
+  (``--priors``); also the saved builtin model (``--save-model`` / ``--from-model``). The time
+  of these rows is the gold alignment alone; training is printed apart.
 
-Prints a table (precision, recall, AER, wall time, seconds per 10k pairs) and the ratios
-builtin / baseline.
+Prints a table (precision, recall, AER, wall time, seconds per 10k training pairs) and the
+ratios builtin / eflomal per symmetrization (AER difference, time ratio) and builtin / baseline.
 
-    python bench/bench_align.py [--pairs en-de en-fr] [--extra-n 0] [--saved] [--no-lexicon]
+    python bench/bench_align.py [--pairs en-de en-fr] [--extra | --extra-n N] [--priors-from-extra]
+                                [--no-lexicon] [--json OUT]
 """
 
 from __future__ import annotations
@@ -28,6 +34,7 @@ from pathlib import Path
 from xdata.align import HEURISTICS, aer, align_corpus, parse_links, read_pharaoh, symmetrize
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+GDFA = "grow-diag-final-and"
 
 
 def _read(path: Path, n: int | None = None) -> list[list[str]]:
@@ -42,6 +49,7 @@ def _read(path: Path, n: int | None = None) -> list[list[str]]:
 
 
 def plain_eflomal(src: list[list[str]], tgt: list[list[str]]) -> tuple[list[set], list[set]]:
+    """The baseline: eflomal's own Python API with its default settings; directional links."""
     import eflomal
 
     with tempfile.TemporaryDirectory() as d:
@@ -53,7 +61,7 @@ def plain_eflomal(src: list[list[str]], tgt: list[list[str]]) -> tuple[list[set]
                                     links_filename_rev=str(Path(d) / "r"), quiet=True)
         fwd = [parse_links(x)[0] for x in (Path(d) / "f").read_text().splitlines()]
         rev = [parse_links(x)[0] for x in (Path(d) / "r").read_text().splitlines()]
-    return fwd, rev
+    return fwd[:len(src)], rev[:len(src)]
 
 
 def score(gold, src, tgt, fwd, bwd, sym):
@@ -63,11 +71,17 @@ def score(gold, src, tgt, fwd, bwd, sym):
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--pairs", nargs="+", default=["en-de", "en-fr"])
-    ap.add_argument("--extra-n", type=int, default=0, help="en-fr: add the first N unannotated Hansards pairs.")
-    ap.add_argument("--saved", action="store_true", help="Also train on the extra text only, save, align the gold alone.")
+    ap.add_argument("--extra", action="store_true", help="Add the unannotated training pairs (en-fr: 100k Hansards).")
+    ap.add_argument("--extra-n", type=int, default=0, help="Add only the first N of them (implies --extra).")
+    ap.add_argument("--priors-from-extra", action="store_true",
+                    help="Also align the extra text alone, save priors (and the builtin model), then align the "
+                         "gold pairs alone with them.")
     ap.add_argument("--no-lexicon", action="store_true", help="Skip the runs with MUSE priors.")
     ap.add_argument("--json", type=Path, help="Also write the rows as JSON here.")
     args = ap.parse_args()
+    use_extra = args.extra or args.extra_n > 0
+    if args.priors_from_extra and not use_extra:
+        ap.error("--priors-from-extra needs --extra or --extra-n N (the text to learn the priors from)")
     try:
         import eflomal  # noqa: F401
 
@@ -75,30 +89,35 @@ def main() -> None:
     except ImportError:
         have_eflomal = False
         print("eflomal is not installed (pip install 'xdata[eflomal]'): baseline and eflomal rows skipped")
-    rows = []
+    methods = ["builtin"] + (["eflomal"] if have_eflomal else [])
+    rows: list[dict] = []
+    print(f"{'set':12} {'system':30} {'symmetrization':20} {'P':>6} {'R':>6} {'AER':>6} {'time':>8} {'s/10k':>8}")
 
-    def emit(pair, system, sym, r, secs, n):
-        row = {"pair": pair, "system": system, "sym": sym, **r, "seconds": round(secs, 1),
-               "s_per_10k": round(secs / n * 10_000, 1), "train_pairs": n}
+    def emit(pair: str, system: str, sym: str, r: dict, secs: float, n: int) -> None:
+        row = {"pair": pair, "system": system, "sym": sym, **r, "seconds": round(secs, 2),
+               "s_per_10k": round(secs / n * 10_000, 1), "pairs": n}
         rows.append(row)
-        print(f"{pair:6} {system:26} {sym:20} P {r['precision']:.3f} R {r['recall']:.3f} AER {r['aer']:.3f}"
-              f"  {secs:7.1f}s  {row['s_per_10k']:7.1f}s/10k", flush=True)
+        print(f"{pair:12} {system:30} {sym:20} {r['precision']:6.3f} {r['recall']:6.3f} {r['aer']:6.3f}"
+              f" {secs:7.1f}s {row['s_per_10k']:7.1f}s", flush=True)
 
     for pair in args.pairs:
         d = DATA / "alignment" / pair
         src, tgt = _read(d / "src.txt"), _read(d / "tgt.txt")
         gold = read_pharaoh(d / "gold.txt", allow_possible=True)
-        es = et = []
-        if args.extra_n and (d / "train.src.txt.gz").exists():
-            es, et = _read(d / "train.src.txt.gz", args.extra_n), _read(d / "train.tgt.txt.gz", args.extra_n)
-        label = pair + (f"+{len(es) // 1000}k" if es else "")
+        es: list[list[str]] = []
+        et: list[list[str]] = []
+        if use_extra and (d / "train.src.txt.gz").exists():
+            n_extra = args.extra_n or None
+            es, et = _read(d / "train.src.txt.gz", n_extra), _read(d / "train.tgt.txt.gz", n_extra)
+        elif use_extra:
+            print(f"{pair}: no unannotated training text; gold pairs only")
+        label = pair + (f"+{len(es) / 1000:g}k" if es else "")
         n = len(src) + len(es)
         if have_eflomal:
             t0 = time.perf_counter()
             f, b = plain_eflomal(src + es, tgt + et)
-            emit(label, "baseline: eflomal API", "grow-diag-final-and",
-                 score(gold, src, tgt, f, b, "grow-diag-final-and"), time.perf_counter() - t0, n)
-        methods = ["builtin"] + (["eflomal"] if have_eflomal else [])
+            emit(label, "baseline: eflomal API defaults", GDFA, score(gold, src, tgt, f, b, GDFA),
+                 time.perf_counter() - t0, n)
         for method in methods:
             t0 = time.perf_counter()
             res = align_corpus(src, tgt, method=method, extra_src=es or None, extra_tgt=et or None)
@@ -113,37 +132,50 @@ def main() -> None:
                 t0 = time.perf_counter()
                 res = align_corpus(src, tgt, method=method, extra_src=es or None, extra_tgt=et or None,
                                    priors=load_priors(lex, weight=0.1))
-                emit(label, f"xdata {method}+MUSE priors", "grow-diag-final-and",
-                     score(gold, src, tgt, res.fwd, res.bwd, "grow-diag-final-and"), time.perf_counter() - t0, n)
-        if args.saved and es:
+                emit(label, f"xdata {method}+MUSE priors", GDFA, score(gold, src, tgt, res.fwd, res.bwd, GDFA),
+                     time.perf_counter() - t0, n)
+        if args.priors_from_extra and es:
             from xdata.align.hmm import HMMAligner
-            from xdata.align.priors import priors_from_links
+            from xdata.align.priors import load_priors, priors_from_links, write_priors
 
+            glabel = f"{pair}(gold)"
             with tempfile.TemporaryDirectory() as tmp:
-                t0 = time.perf_counter()
-                HMMAligner.train(es, et).save(Path(tmp) / "m")
-                t1 = time.perf_counter()
-                r = HMMAligner.load(Path(tmp) / "m").align(src, tgt)
-                t2 = time.perf_counter()
-                emit(label, "builtin saved model", "grow-diag-final-and", score(gold, src, tgt, r.fwd, r.bwd,
-                     "grow-diag-final-and"), t2 - t1, len(src))
-                print(f"       (training on {len(es):,} extra pairs took {t1 - t0:.1f}s)")
-            if have_eflomal:
-                t0 = time.perf_counter()
-                big = align_corpus(es, et, method="eflomal")
-                pri = priors_from_links(es, et, big.fwd, big.bwd)
-                t1 = time.perf_counter()
-                r = align_corpus(src, tgt, method="eflomal", priors=pri)
-                emit(label, "eflomal saved priors", "grow-diag-final-and", score(gold, src, tgt, r.fwd, r.bwd,
-                     "grow-diag-final-and"), time.perf_counter() - t1, len(src))
+                for method in methods:
+                    t0 = time.perf_counter()
+                    alone = align_corpus(src, tgt, method=method)
+                    emit(glabel, f"{method}: gold alone", GDFA, score(gold, src, tgt, alone.fwd, alone.bwd, GDFA),
+                         time.perf_counter() - t0, len(src))
+                    t0 = time.perf_counter()
+                    save = Path(tmp) / f"{method}.model" if method == "builtin" else None
+                    big = align_corpus(es, et, method=method, save_model=save)
+                    path = Path(tmp) / f"{method}.priors"
+                    write_priors(path, priors_from_links(es, et, big.fwd, big.bwd))
+                    t1 = time.perf_counter()
+                    print(f"{'':12} ({method}: aligning {len(es):,} extra pairs and saving priors"
+                          f"{' and the model' if save else ''} took {t1 - t0:.1f}s)", flush=True)
+                    r = align_corpus(src, tgt, method=method, priors=load_priors(path))
+                    emit(glabel, f"{method}: gold + saved priors", GDFA, score(gold, src, tgt, r.fwd, r.bwd, GDFA),
+                         time.perf_counter() - t1, len(src))
+                    if save is not None:
+                        t2 = time.perf_counter()
+                        r = HMMAligner.load(save).align(src, tgt, GDFA)
+                        emit(glabel, f"{method}: gold, saved model", GDFA,
+                             score(gold, src, tgt, r.fwd, r.bwd, GDFA), time.perf_counter() - t2, len(src))
     print()
     for pair in dict.fromkeys(r["pair"] for r in rows):
-        base = next((r for r in rows if r["pair"] == pair and r["system"].startswith("baseline")), None)
-        ours = next(r for r in rows if r["pair"] == pair and r["system"] == "xdata builtin"
-                    and r["sym"] == "grow-diag-final-and")
+        pick = {(r["system"], r["sym"]): r for r in rows if r["pair"] == pair}
+        base = pick.get(("baseline: eflomal API defaults", GDFA))
+        if ("xdata builtin", GDFA) not in pick:
+            continue
+        if ("xdata eflomal", GDFA) in pick:
+            for sym in HEURISTICS:
+                b, e = pick[("xdata builtin", sym)], pick[("xdata eflomal", sym)]
+                print(f"{pair:12} {sym:20} builtin/eflomal: AER {b['aer']:.3f} vs {e['aer']:.3f} "
+                      f"(difference {b['aer'] - e['aer']:+.3f}), time ratio {b['seconds'] / max(e['seconds'], 1e-9):.2f}x")
         if base:
-            print(f"{pair}: builtin AER {ours['aer']:.3f} vs plain eflomal {base['aer']:.3f} "
-                  f"(difference {ours['aer'] - base['aer']:+.3f}); time ratio builtin/eflomal "
+            ours = pick[("xdata builtin", GDFA)]
+            print(f"{pair:12} builtin vs baseline (plain eflomal, {GDFA}): AER {ours['aer']:.3f} vs {base['aer']:.3f} "
+                  f"(difference {ours['aer'] - base['aer']:+.3f}), time ratio "
                   f"{ours['seconds'] / max(base['seconds'], 1e-9):.2f}x")
     if args.json:
         args.json.write_text(json.dumps(rows, indent=1))
