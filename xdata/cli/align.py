@@ -76,7 +76,8 @@ def align(
                                                    "only (no links printed for it)."),
     train_extra_tgt: Optional[Path] = typer.Option(None, "--train-extra-tgt", help="Extra target text, line-aligned "
                                                    "with --train-extra-src."),
-    seed: int = typer.Option(0, "--seed"),
+    seed: int = typer.Option(0, "--seed", help="Passed to the aligner; the builtin and neural aligners are "
+                             "deterministic, and eflomal has no seed (its reruns differ slightly)."),
     model: Optional[str] = typer.Option(None, "--model", help="neural: a transformers encoder (directory or hub name, "
                                         "e.g. bert-base-multilingual-cased)."),
     layer: int = typer.Option(8, "--layer", min=0, help="neural: hidden layer to embed words with."),
