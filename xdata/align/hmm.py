@@ -128,6 +128,24 @@ class _Side:
         self.row_f = f_flat[f_off[rows_n] + self.row_j] if len(rows_n) else np.zeros(0, np.int64)
         self.total = total
 
+    def slim(self, keep_positions: bool = False) -> None:
+        """Drop what EM does not need once pair ids exist (word ids per cell; positions unless
+        a diagonal prior needs them), and narrow the rest."""
+        self.cell_e = self.cell_f = None
+        if not keep_positions:
+            self.cell_i = self.cell_j = self.cell_sent = None
+        self.row_of_cell = self.row_of_cell.astype(np.int32)
+        self.row_f = self.row_f.astype(np.int32)
+        self.row_sent = self.row_j = None
+
+
+def _unique(keys: np.ndarray) -> np.ndarray:
+    """Sorted distinct values (a sort and a diff: faster here than ``np.unique``'s hash path)."""
+    k = np.sort(keys)
+    if len(k) < 2:
+        return k
+    return k[np.concatenate([[True], k[1:] != k[:-1]])]
+
 
 def _transposition(side: _Side) -> np.ndarray:
     """For each cell of a pair's (j, i) block, its index in the transposed (i, j) block."""
@@ -391,16 +409,22 @@ class HMMAligner:
         keys_f, keys_b = [], []
         for lo, hi in blocks:  # the word pairs that co-occur, per block then merged
             fs = _Side(e[lo:hi], f[lo:hi])
-            keys_f.append(np.unique(fs.cell_e.astype(np.int64) * nf + fs.cell_f))
-            keys_b.append(np.unique(fs.cell_f.astype(np.int64) * ne + fs.cell_e))
-        self.fwd = _Direction(np.unique(np.concatenate(keys_f or [np.zeros(0, np.int64)])), ne, nf, cfg)
-        self.bwd = _Direction(np.unique(np.concatenate(keys_b or [np.zeros(0, np.int64)])), nf, ne, cfg)
+            keys_f.append(_unique(fs.cell_e.astype(np.int64) * nf + fs.cell_f))
+            keys_b.append(_unique(fs.cell_f.astype(np.int64) * ne + fs.cell_e))
+        self.fwd = _Direction(_unique(np.concatenate(keys_f or [np.zeros(0, np.int64)])), ne, nf, cfg)
+        self.bwd = _Direction(_unique(np.concatenate(keys_b or [np.zeros(0, np.int64)])), nf, ne, cfg)
         del keys_f, keys_b
-        pairs = []  # per block: pair ids of the fwd cells and of the bwd cells (int32)
+        # Per block, kept across iterations (about 20 bytes a word pair): both directions' layouts
+        # (slimmed to what EM needs), pair ids, and the fwd -> bwd cell permutation.
+        cache = []
         for lo, hi in blocks:
             fs, bs = _Side(e[lo:hi], f[lo:hi]), _Side(f[lo:hi], e[lo:hi])
-            pairs.append((np.searchsorted(self.fwd.pair_keys, fs.cell_e.astype(np.int64) * nf + fs.cell_f).astype(np.int32),
-                          np.searchsorted(self.bwd.pair_keys, bs.cell_e.astype(np.int64) * ne + bs.cell_f).astype(np.int32)))
+            pf_ids = np.searchsorted(self.fwd.pair_keys, fs.cell_e.astype(np.int64) * nf + fs.cell_f).astype(np.int32)
+            pb_ids = np.searchsorted(self.bwd.pair_keys, bs.cell_e.astype(np.int64) * ne + bs.cell_f).astype(np.int32)
+            perm = _transposition(fs).astype(np.int32)
+            for side in (fs, bs):
+                side.slim(keep_positions=cfg.diagonal > 0)
+            cache.append((fs, bs, pf_ids, pb_ids, perm))
         if priors is not None:
             self.priors_digest = priors.digest
             si, ti = self.src_vocab.index, self.tgt_vocab.index
@@ -413,8 +437,7 @@ class HMMAligner:
             acc = [np.zeros(len(d1.pair_keys)), np.zeros(nf), np.zeros(len(d2.pair_keys)), np.zeros(ne)]
             stats: list[dict[int, tuple[np.ndarray, float]]] = [{}, {}]
             ll = 0.0 if stage == "hmm" else float("nan")
-            for (lo, hi), (pf_ids, pb_ids) in zip(blocks, pairs):
-                fs, bs = _Side(e[lo:hi], f[lo:hi]), _Side(f[lo:hi], e[lo:hi])
+            for fs, bs, pf_ids, pb_ids, perm in cache:
                 if stage == "ibm1":
                     pf, nf_ = _ibm1_posteriors(d1, fs, d1.t[pf_ids], d1.t_null[fs.row_f], cfg.diagonal)
                     pb, nb_ = _ibm1_posteriors(d2, bs, d2.t[pb_ids], d2.t_null[bs.row_f], cfg.diagonal)
@@ -429,7 +452,6 @@ class HMMAligner:
                             old = st.get(m)
                             st[m] = (xi, xn) if old is None else (old[0] + xi, old[1] + xn)
                 if cfg.agreement:
-                    perm = _transposition(fs)  # fwd cell -> bwd cell
                     q = pf * pb[perm]
                     cf, cb = q, np.empty_like(q)
                     cb[perm] = q
