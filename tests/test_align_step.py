@@ -80,6 +80,11 @@ def test_align_step_neural_and_its_errors(tmp_path, encoder):  # noqa: F811
         Align(model=encoder, sym="diagonal")
     with pytest.raises(ConfigError, match=r"min_score must be in \[0, 1\]"):
         AlignmentFilter(min_score=2.0)
+    # tokens from columns: a pipeline without a Tokenize step is refused before any data moves
+    from xdata.errors import PipelineError
+
+    with pytest.raises(PipelineError, match="reads column.s. src_tokens, tgt_tokens that no earlier step produces"):
+        run(Pipeline("n", FrameSource(rows, "pair"), [Align(model=encoder, tokenize="columns")]), tmp_path / "c")
 
 
 @pytest.fixture

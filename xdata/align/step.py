@@ -67,6 +67,8 @@ class Align(MapStep):
             raise ConfigError(f"threads must be >= 0 (0: torch's default), got {p.threads}")
         if p.matching not in ("argmax", "itermax"):
             raise ConfigError(f"unknown matching {p.matching!r}; expected argmax or itermax")
+        if p.tokenize == "columns":  # checked when the pipeline is validated, before data moves
+            self.reads = ("src", "tgt", "src_tokens", "tgt_tokens")
         if p.model_dir and not (Path(p.model_dir) / "model.json").exists():
             raise InputError("not a saved xdata aligner (no model.json); expected a directory written by "
                              "`xdata align --method builtin --save-model`", path=p.model_dir)

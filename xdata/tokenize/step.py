@@ -39,6 +39,7 @@ class Tokenize(MapStep):
 
     name = "tokenize"
     kinds = ("text", "pair")
+    writes = ("tokens", "src_tokens", "tgt_tokens")  # tokens for text rows, the other two for pairs
     Params = TokenizeParams
 
     def map(self, batch: pl.DataFrame, ctx: Context) -> pl.DataFrame:
