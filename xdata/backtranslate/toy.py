@@ -89,6 +89,26 @@ def build_toy_marian(out_dir: str | Path, *, train_steps: int = 300, d_model: in
     torch.manual_seed(seed)
     model = MarianMTModel(cfg)
     emb = model.get_input_embeddings().weight
+    # Training on one thread gives the same weights whatever thread count the process was left
+    # with (floating-point sums are split per thread), so the same arguments build the same model.
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        _train(model, tok, pairs, pad, emb, train_steps, seed, zero_pad_embedding)
+    finally:
+        torch.set_num_threads(threads)
+    model.eval()
+    model.generation_config.bad_words_ids = [[pad]]
+    model.generation_config.num_beams = 1
+    model.generation_config.max_length = 512
+    model.save_pretrained(out)
+    tok.save_pretrained(out)
+    return out
+
+
+def _train(model, tok, pairs, pad, emb, train_steps, seed, zero_pad_embedding) -> None:  # noqa: ANN001
+    import torch
+
     if train_steps:
         opt = torch.optim.Adam(model.parameters(), lr=3e-3)
         rnd = random.Random(seed)
@@ -107,13 +127,6 @@ def build_toy_marian(out_dir: str | Path, *, train_steps: int = 300, d_model: in
     elif zero_pad_embedding:
         with torch.no_grad():
             emb[pad].zero_()
-    model.eval()
-    model.generation_config.bad_words_ids = [[pad]]
-    model.generation_config.num_beams = 1
-    model.generation_config.max_length = 512
-    model.save_pretrained(out)
-    tok.save_pretrained(out)
-    return out
 
 
 __all__ = ["build_toy_marian", "toy_lexicon", "toy_sentences"]
