@@ -15,7 +15,7 @@ Links are 0-based ``(source index, target index)`` pairs.
 
 from __future__ import annotations
 
-import os
+import contextlib
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -154,10 +154,9 @@ def _eflomal(src: list[list[str]], tgt: list[list[str]], seed: int,
             pp = Path(d) / "priors"
             write_priors(pp, priors)
         with open(ps, encoding="utf-8") as fs, open(pt, encoding="utf-8") as ft, \
-                (open(pp, encoding="utf-8") if pp else open(os.devnull, encoding="utf-8")) as fp:
+                (open(pp, encoding="utf-8") if pp else contextlib.nullcontext()) as fp:
             eflomal.Aligner().align(fs, ft, links_filename_fwd=str(Path(d) / "fwd"),
-                                    links_filename_rev=str(Path(d) / "rev"), quiet=True,
-                                    priors_input=fp if pp else None)
+                                    links_filename_rev=str(Path(d) / "rev"), quiet=True, priors_input=fp)
         fwd = [parse_links(line)[0] for line in (Path(d) / "fwd").read_text().splitlines()]
         rev = [parse_links(line)[0] for line in (Path(d) / "rev").read_text().splitlines()]
     return fwd, rev

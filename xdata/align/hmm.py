@@ -122,10 +122,9 @@ class _Side:
         # rows: one per target token of a pair with cells
         self.row_off = np.concatenate([[0], np.cumsum(self.n)])
         self.row_of_cell = self.row_off[sent] + j
-        rows_n = np.repeat(np.arange(len(f)), self.n)
-        self.row_sent = rows_n
-        self.row_j = np.arange(len(rows_n)) - np.repeat(np.concatenate([[0], np.cumsum(self.n)])[:-1], self.n)
-        self.row_f = f_flat[f_off[rows_n] + self.row_j] if len(rows_n) else np.zeros(0, np.int64)
+        row_sent = np.repeat(np.arange(len(f)), self.n)
+        row_j = np.arange(len(row_sent)) - self.row_off[row_sent]
+        self.row_f = f_flat[f_off[row_sent] + row_j] if len(row_sent) else np.zeros(0, np.int64)
         self.total = total
 
     def slim(self, keep_positions: bool = False) -> None:
@@ -136,7 +135,6 @@ class _Side:
             self.cell_i = self.cell_j = self.cell_sent = None
         self.row_of_cell = self.row_of_cell.astype(np.int32)
         self.row_f = self.row_f.astype(np.int32)
-        self.row_sent = self.row_j = None
 
 
 def _unique(keys: np.ndarray) -> np.ndarray:
@@ -171,13 +169,19 @@ class _Direction:
         self.prior_pair = np.zeros(len(self.pair_keys))
         self.prior_jump = np.zeros(2 * K + 1)
 
+    def _find(self, e: np.ndarray, f: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Index of each (e, f) pair in the table, and whether it is there (-1 ids never are)."""
+        keys = np.asarray(e, dtype=np.int64) * self.n_f + f
+        if not len(self.pair_keys):
+            return np.zeros(len(keys), np.int64), np.zeros(len(keys), bool)
+        pos = np.minimum(np.searchsorted(self.pair_keys, keys), len(self.pair_keys) - 1)
+        return pos, (np.asarray(e) >= 0) & (np.asarray(f) >= 0) & (self.pair_keys[pos] == keys)
+
     def set_priors(self, lex: dict[tuple[int, int], float], jumps: dict[int, float], weight: float) -> None:
         if lex:
-            keys = np.array([e * self.n_f + f for (e, f) in lex], dtype=np.int64)
+            pairs = np.array(list(lex), dtype=np.int64).reshape(-1, 2)
             vals = np.array(list(lex.values()), dtype=np.float64) * weight
-            pos = np.searchsorted(self.pair_keys, keys)
-            pos = np.minimum(pos, len(self.pair_keys) - 1)
-            hit = self.pair_keys[pos] == keys if len(self.pair_keys) else np.zeros(len(keys), bool)
+            pos, hit = self._find(pairs[:, 0], pairs[:, 1])
             np.add.at(self.prior_pair, pos[hit], vals[hit])
         K = self.cfg.max_jump
         for dj, a in jumps.items():
@@ -200,11 +204,8 @@ class _Direction:
 
     def lookup(self, e: np.ndarray, f: np.ndarray) -> np.ndarray:
         """t(f | e) for arrays of word ids (-1: unknown word) outside the training layout."""
-        keys = e * self.n_f + f
-        pos = np.minimum(np.searchsorted(self.pair_keys, keys), max(len(self.pair_keys) - 1, 0))
-        ok = (e >= 0) & (f >= 0) & (len(self.pair_keys) > 0)
-        ok &= self.pair_keys[pos] == keys if len(self.pair_keys) else False
-        return np.where(ok, self.t[pos] if len(self.pair_keys) else 0.0, _FLOOR)
+        pos, hit = self._find(e, f)
+        return np.where(hit, self.t[pos] if len(self.pair_keys) else 0.0, _FLOOR)
 
     def null_lookup(self, f: np.ndarray) -> np.ndarray:
         return np.where(f >= 0, self.t_null[np.maximum(f, 0)], 1.0 / max(self.n_f, 1))

@@ -20,12 +20,16 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 
 from ..errors import InputError
 from ..hashing import digest_value
 
-KINDS = ("LEX", "HMMF", "HMMR", "FERF", "FERR")
+if TYPE_CHECKING:
+    from ..lexicon import Lexicon
+
+#: Line kinds of a priors file and their field counts (kind included).
+FIELDS = {"LEX": 4, "HMMF": 3, "HMMR": 3, "FERF": 4, "FERR": 4}
 
 
 @dataclass
@@ -60,7 +64,7 @@ def _is_priors_file(path: Path) -> bool:
         for raw in fh:
             line = raw.decode("utf-8", errors="replace").strip()
             if line and not line.startswith("#"):
-                return line.split("\t", 1)[0] in KINDS
+                return line.split("\t", 1)[0] in FIELDS
     return False
 
 
@@ -78,7 +82,7 @@ def read_priors_file(path: str | Path) -> AlignPriors:
             if not line.strip() or line.startswith("#"):
                 continue
             f = line.split("\t")
-            want = {"LEX": 4, "HMMF": 3, "HMMR": 3, "FERF": 4, "FERR": 4}.get(f[0])
+            want = FIELDS.get(f[0])
             if want is None or len(f) != want:
                 raise InputError(f"expected 'LEX<TAB>src<TAB>tgt<TAB>alpha', 'HMMF|HMMR<TAB>jump<TAB>alpha' or "
                                  f"'FERF|FERR<TAB>word<TAB>fertility<TAB>alpha', got {line[:60]!r}", path=path, line=n)
@@ -98,12 +102,13 @@ def read_priors_file(path: str | Path) -> AlignPriors:
     return pri
 
 
-def priors_from_lexicon(path: str | Path, weight: float = 1.0) -> AlignPriors:
-    """Lexical priors from a bilingual lexicon (multiword entries add every word pair)."""
-    from ..lexicon import load_lexicon
+def priors_from_lexicon(path: "str | Path | Lexicon", weight: float = 1.0) -> AlignPriors:
+    """Lexical priors from a bilingual lexicon, given by path or loaded (multiword entries add
+    every word pair)."""
+    from ..lexicon import Lexicon, load_lexicon
 
-    lex = load_lexicon(path)
-    pri = AlignPriors(origin="lexicon", path=str(path))
+    lex = path if isinstance(path, Lexicon) else load_lexicon(path)
+    pri = AlignPriors(origin="lexicon", path=str(lex.path or "") if isinstance(path, Lexicon) else str(path))
     for e in lex.entries:
         a, b = e.src.lower().split(), e.tgt.lower().split()
         alpha = weight * (e.prob if e.prob is not None else 1.0)

@@ -63,6 +63,20 @@ def write_scores(path: Path, scores: list[float]) -> None:
     tmp.replace(path)
 
 
+def read_extra(src: Optional[Path], tgt: Optional[Path]) -> tuple[list[list[str]] | None, list[list[str]] | None]:
+    """The ``--train-extra-src``/``--train-extra-tgt`` pair: both or neither, line-aligned."""
+    from ..errors import InputError
+
+    if (src is None) != (tgt is None):
+        raise InputError("--train-extra-src and --train-extra-tgt go together")
+    if src is None or tgt is None:
+        return None, None
+    es, et = _read_tokenized(src), _read_tokenized(tgt)
+    if len(es) != len(et):
+        raise InputError(f"{src} has {len(es)} lines but {tgt} has {len(et)}", path=tgt)
+    return es, et
+
+
 @app.command()
 @handle_errors
 def align(
@@ -114,12 +128,7 @@ def align(
     s, t = _read_tokenized(src), _read_tokenized(tgt)
     if len(s) != len(t):
         raise InputError(f"{src} has {len(s)} lines but {tgt} has {len(t)}; the files must be line-aligned", path=tgt)
-    es = _read_tokenized(train_extra_src) if train_extra_src else None
-    et = _read_tokenized(train_extra_tgt) if train_extra_tgt else None
-    if (es is None) != (et is None):
-        raise InputError("--train-extra-src and --train-extra-tgt go together")
-    if es is not None and et is not None and len(es) != len(et):
-        raise InputError(f"{train_extra_src} has {len(es)} lines but {train_extra_tgt} has {len(et)}", path=train_extra_tgt)
+    es, et = read_extra(train_extra_src, train_extra_tgt)
     pri = load_priors(priors, weight=priors_weight) if priors is not None else None
     if pri is not None and priors is not None:
         typer.echo(f"priors: {len(pri.lex):,} word pairs, {len(pri.jump_fwd) + len(pri.jump_rev)} jumps "

@@ -32,16 +32,10 @@ def project(
     seed: int = typer.Option(0, "--seed"),
 ) -> None:
     """Project a CoNLL-U field from S onto the tokens of T (sentences paired by order)."""
-    from ..errors import InputError
     from ..project import project_conllu
-    from .align import _read_tokenized
+    from .align import read_extra
 
-    es = _read_tokenized(train_extra_src) if train_extra_src else None
-    et = _read_tokenized(train_extra_tgt) if train_extra_tgt else None
-    if (es is None) != (et is None):
-        raise InputError("--train-extra-src and --train-extra-tgt go together")
-    if es is not None and et is not None and len(es) != len(et):
-        raise InputError(f"{train_extra_src} has {len(es)} lines but {train_extra_tgt} has {len(et)}", path=train_extra_tgt)
+    es, et = read_extra(train_extra_src, train_extra_tgt)
     links = None
     if alignment is not None:
         from ..align import read_pharaoh

@@ -156,9 +156,6 @@ class LineBlock:
         if last:
             yield last
 
-    def __reduce__(self) -> tuple[Any, ...]:
-        return (LineBlock, (self.blob, self.n))
-
 
 def line_blocks(fh: Any, rows: int, piece: int = 1 << 22) -> Iterator[LineBlock]:
     """Cut a binary stream into blocks of ``rows`` lines (the last block may be shorter).

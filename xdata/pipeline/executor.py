@@ -17,7 +17,7 @@ import time
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 import polars as pl
 
@@ -310,18 +310,11 @@ class LocalExecutor(Executor):
             else:
                 os.environ["POLARS_MAX_THREADS"] = old
         try:
-            pending: collections.deque = collections.deque()
-            for i, chunk in chunks:
-                pending.append(pool.apply_async(_work, (i, chunk)))
-                if len(pending) > workers:
-                    yield pending.popleft().get()
-            while pending:
-                yield pending.popleft().get()
+            yield from _in_order(lambda i, chunk: pool.apply_async(_work, (i, chunk)).get, chunks, workers)
             pool.close()
         finally:
             pool.terminate()
             pool.join()
-
 
     @staticmethod
     def _map_threads(runner: BatchRunner, chunks: Iterator[tuple[int, Any]], workers: int) -> Iterator[BlockOutput]:
@@ -330,13 +323,20 @@ class LocalExecutor(Executor):
         for s in runner.steps:
             s.ensure_ready()
         with ThreadPoolExecutor(workers, thread_name_prefix="xdata-block") as pool:
-            pending: collections.deque = collections.deque()
-            for i, chunk in chunks:
-                pending.append(pool.submit(runner.run_block, i, chunk))
-                if len(pending) > workers:
-                    yield pending.popleft().result()
-            while pending:
-                yield pending.popleft().result()
+            yield from _in_order(lambda i, chunk: pool.submit(runner.run_block, i, chunk).result, chunks, workers)
+
+
+def _in_order(submit: Callable[[int, Any], Callable[[], BlockOutput]], chunks: Iterator[tuple[int, Any]],
+              workers: int) -> Iterator[BlockOutput]:
+    """Submit chunks (``submit`` returns a function that waits for the result), keeping at most
+    ``workers + 1`` in flight, and yield the results in input order."""
+    pending: collections.deque = collections.deque()
+    for i, chunk in chunks:
+        pending.append(submit(i, chunk))
+        if len(pending) > workers:
+            yield pending.popleft()()
+    while pending:
+        yield pending.popleft()()
 
 
 @contextlib.contextmanager

@@ -120,7 +120,7 @@ class ProjectionReport:
         return dict(self.__dict__)
 
 
-def lexicon_pairs(lexicon: str | Path, src: Sequence[Sequence[str]],
+def lexicon_pairs(lexicon: "str | Path | Lexicon", src: Sequence[Sequence[str]],
                   tgt: Sequence[Sequence[str]]) -> tuple[list[list[str]], list[list[str]]]:
     """Entries of a bilingual lexicon (MUSE/TSV, source word first) as extra one-entry training
     pairs for the aligner, restricted to entries whose words all occur in the corpus.
@@ -131,13 +131,13 @@ def lexicon_pairs(lexicon: str | Path, src: Sequence[Sequence[str]],
     tokens 0.768 -> 0.789). Identical source and target words are skipped (the aligner learns
     those on its own). Words are compared lower-cased.
     """
-    from ..lexicon import load_lexicon
+    from ..lexicon import Lexicon, load_lexicon
 
     sv = {w.lower() for s in src for w in s}
     tv = {w.lower() for s in tgt for w in s}
     xs: list[list[str]] = []
     xt: list[list[str]] = []
-    for e in load_lexicon(lexicon).entries:
+    for e in (lexicon if isinstance(lexicon, Lexicon) else load_lexicon(lexicon)).entries:
         a, b = e.src.lower().split(), e.tgt.lower().split()
         if a and b and a != b and all(w in sv for w in a) and all(w in tv for w in b):
             xs.append(a)
@@ -213,12 +213,14 @@ def project_conllu(src_path: str | Path, tgt_path: str | Path, out_path: str | P
     xs = [[w.lower() for w in s] for s in extra_src] if extra_src is not None and lowercase else extra_src
     xt = [[w.lower() for w in s] for s in extra_tgt] if extra_tgt is not None and lowercase else extra_tgt
     if lexicon is not None:
-        from ..align.priors import load_priors
+        from ..align.priors import priors_from_lexicon
+        from ..lexicon import load_lexicon
 
-        ls, lt = lexicon_pairs(lexicon, a_src, a_tgt)
+        lex = load_lexicon(lexicon)  # read once: training pairs and priors
+        ls, lt = lexicon_pairs(lex, a_src, a_tgt)
         xs, xt = (xs or []) + ls, (xt or []) + lt
-        if priors is None:  # the entries also count as lexical priors (PUD, builtin aligner: 0.838 -> 0.842)
-            priors = load_priors(lexicon, weight=0.1)
+        if priors is None:  # the entries also count as lexical priors
+            priors = priors_from_lexicon(lex, weight=0.1)
     if links is not None:
         if len(links) != n:
             raise InputError(f"{len(links)} alignment lines for {n} sentence pairs")
