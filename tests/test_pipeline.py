@@ -125,12 +125,25 @@ def test_finished_dataset_is_not_overwritten_silently(corpus, tmp_path):
     run(pipe, tmp_path / "o", workers=1, overwrite=True)
 
 
-def test_unfinished_run_directory_is_restarted(corpus, tmp_path):
+def test_directory_without_manifest_is_refused_and_untouched(corpus, tmp_path):
+    """A folder that is not an xdata dataset is never written into or cleaned, even if it has
+    a data/ folder (xdata's own unfinished runs live in a hidden sibling, not at --out)."""
     out = tmp_path / "o"
     (out / "data").mkdir(parents=True)
     (out / "data" / "part-00000.parquet").write_bytes(b"half-written")
+    with pytest.raises(ConfigError, match="not an xdata dataset"):
+        run(Pipeline("i", TextSource(corpus, "en"), [Identity()]), out, workers=1)
+    assert (out / "data" / "part-00000.parquet").read_bytes() == b"half-written"
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name != corpus.name) == ["o"]  # refused before locking
+
+
+def test_partial_sibling_of_a_killed_run_is_removed_by_the_next_run(corpus, tmp_path):
+    out = tmp_path / "o"
+    stale = tmp_path / ".o.xdata-partial-999999"
+    (stale / "data").mkdir(parents=True)
+    (stale / "data" / "part-00000.parquet").write_bytes(b"half-written")
     m = run(Pipeline("i", TextSource(corpus, "en"), [Identity()]), out, workers=1)
-    assert m["rows"] == 300
+    assert m["rows"] == 300 and not stale.exists()
     from xdata.dataset import verify
 
     assert verify(out).ok

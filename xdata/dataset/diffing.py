@@ -52,7 +52,21 @@ _KEY_SCHEMA = {"id": pl.String(), "_hi": pl.UInt64(), "_lo": pl.UInt64(), "langu
 
 
 def _shard_paths(d: Path, m: dict[str, Any]) -> list[Path]:
-    return [d / s["path"] for s in m["shards"]]
+    """The shards, confined to the dataset directory; garbage is an error naming the file."""
+    import pyarrow.parquet as pq
+
+    from ..errors import InputError
+    from .ops import shard_file
+
+    out = []
+    for s in m["shards"]:
+        p = shard_file(d, s.get("path") if isinstance(s, dict) else s)
+        try:
+            pq.read_metadata(p)
+        except Exception as e:  # noqa: BLE001 - pyarrow raises several types for garbage
+            raise InputError(f"not a readable Parquet shard ({str(e).splitlines()[0]})", path=p) from None
+        out.append(p)
+    return out
 
 
 def _content_columns(paths: list[Path], kind: str) -> list[str]:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -16,6 +18,40 @@ from ..records import CONTENT
 from .manifest import MANIFEST, read_manifest
 
 _OWN_FILES = {MANIFEST, "README.md", "croissant.json"}
+_OWN_DIRS = {"data", "rejects"}
+_SHARD_RE = re.compile(r"^(data|rejects)/[A-Za-z0-9._-]+\.parquet$")
+
+
+def shard_file(directory: str | Path, rel: Any) -> Path:
+    """The file a manifest's shard path names, confined to the dataset directory.
+
+    A manifest is data, not instructions: a shard path must be ``data/NAME.parquet`` or
+    ``rejects/NAME.parquet`` and name a regular file (no ``..``, no absolute path, no symbolic
+    link, no device), so no command follows it out of the dataset or hangs reading a device.
+    """
+    d = Path(directory)
+    if not isinstance(rel, str) or not _SHARD_RE.match(rel) or ".." in rel.split("/"):
+        raise InputError(f"manifest names the shard {rel!r}; expected data/NAME.parquet or rejects/NAME.parquet "
+                         "inside the dataset directory", path=d / MANIFEST)
+    p = d / rel
+    if p.is_symlink():
+        raise InputError("shard is a symbolic link; a dataset's shards must be its own files", path=p)
+    try:
+        st = p.stat()
+    except FileNotFoundError:
+        raise InputError("shard listed in the manifest is missing", path=p) from None
+    if not stat.S_ISREG(st.st_mode):
+        raise InputError("shard is not a regular file", path=p)
+    return p
+
+
+def read_shard(directory: str | Path, rel: Any, columns: list[str] | None = None) -> pl.DataFrame:
+    """Read one shard (confined as in :func:`shard_file`); garbage is an error naming the file."""
+    p = shard_file(directory, rel)
+    try:
+        return pl.read_parquet(p, columns=columns)
+    except (pl.exceptions.PolarsError, OSError) as e:
+        raise InputError(f"not a readable Parquet shard ({str(e).splitlines()[0]})", path=p) from None
 
 
 @dataclass
@@ -26,10 +62,12 @@ class VerifyReport:
     missing: list[str] = field(default_factory=list)
     extra: list[str] = field(default_factory=list)
     content_mismatch: bool = False
+    problems: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
-        return not (self.changed or self.missing or self.extra or self.content_mismatch)
+        return not (self.changed or self.missing or self.extra or self.content_mismatch or self.problems)
 
     def lines(self) -> list[str]:
         out = [f"changed: {p} (sha256 differs from the manifest)" for p in self.changed]
@@ -37,48 +75,131 @@ class VerifyReport:
         out += [f"extra: {p} (on disk, not in the manifest)" for p in self.extra]
         if self.content_mismatch:
             out.append("content digest of the rows differs from the manifest")
+        out += [f"wrong: {p}" for p in self.problems]
         return out
 
 
 def verify(path: str | Path, *, deep: bool = False) -> VerifyReport:
-    """Recompute shard digests (and with ``deep`` the content digest) against the manifest."""
+    """Check a dataset directory against its manifest, staying inside the directory.
+
+    Always: the manifest's own digest (any edited figure, licence or input digest shows),
+    the digests of the card and Croissant files, every shard's sha256, and no file or folder
+    beside them that the manifest does not list. With ``deep``, also everything that can be
+    recomputed from the rows: row counts per shard and in all, rejected rows, per-step
+    accounting, rows per language, reject reasons, the content digest and the version id.
+    """
+    from .writer import manifest_digest
+
     d = Path(path)
     m = read_manifest(d)
     rep = VerifyReport()
-    listed = {s["path"]: s for s in m["shards"] + m.get("rejects", [])}
-    for rel, s in listed.items():
-        p = d / rel
-        if not p.exists():
-            rep.missing.append(rel)
-        elif digest_file(p) != s["sha256"]:
+    if "manifest_digest" in m:
+        if manifest_digest(m) != m["manifest_digest"]:
+            rep.problems.append(f"{MANIFEST} was edited after it was written (its manifest_digest does not match)")
+    else:
+        rep.notes.append(f"{MANIFEST} has no manifest_digest (written by an older xdata): its figures are "
+                         "checked only with --deep")
+    for name, digest in (m.get("files") or {}).items():
+        if name not in _OWN_FILES - {MANIFEST}:
+            rep.problems.append(f"{MANIFEST} lists the file {name!r}, which is not part of a dataset")
+            continue
+        f = d / name
+        if not f.is_file() or f.is_symlink():
+            rep.missing.append(name)
+        elif digest_file(f) != digest:
+            rep.changed.append(name)
+    listed: dict[str, dict[str, Any]] = {}
+    for s in list(m.get("shards") or []) + list(m.get("rejects") or []):
+        rel = s.get("path") if isinstance(s, dict) else None
+        try:
+            p = shard_file(d, rel)
+        except InputError as e:
+            if isinstance(rel, str) and _SHARD_RE.match(rel) and not (d / rel).exists():
+                rep.missing.append(rel)
+            else:
+                rep.problems.append(e.reason + f": {rel!r}")
+            continue
+        listed[rel] = s
+        if digest_file(p) != s.get("sha256"):
             rep.changed.append(rel)
-    for sub in ("data", "rejects"):
-        if (d / sub).exists():
-            for p in sorted((d / sub).rglob("*")):
-                rel = p.relative_to(d).as_posix()
-                if p.is_file() and rel not in listed:
-                    rep.extra.append(rel)
     for p in sorted(d.iterdir()):
-        if p.is_file() and p.name not in _OWN_FILES:
-            rep.extra.append(p.name)
-    if deep and not (rep.changed or rep.missing):
-        from .writer import content_digest, row_digests
-
-        h = hashlib.sha256()
-        columns: list[str] = []
-        for s in m["shards"]:
-            df = pl.read_parquet(d / s["path"])
-            if df.height and not columns:
-                columns = df.columns
-            h.update(row_digests(df))
-        rep.content_mismatch = content_digest(h.hexdigest(), columns or list(m["schema"])) != m["content_digest"]
+        if p.name in _OWN_DIRS and p.is_dir() and not p.is_symlink():
+            for q in sorted(p.rglob("*")):
+                rel = q.relative_to(d).as_posix()
+                if not q.is_dir() and rel not in listed:
+                    rep.extra.append(rel)
+                elif q.is_dir():
+                    rep.extra.append(rel + "/")
+        elif p.name not in _OWN_FILES or not p.is_file() or p.is_symlink():
+            rep.extra.append(p.name + ("/" if p.is_dir() else ""))
+    if deep and not (rep.changed or rep.missing or rep.problems):
+        _verify_deep(d, m, rep)
     return rep
+
+
+def _verify_deep(d: Path, m: dict[str, Any], rep: VerifyReport) -> None:
+    """Recompute from the shards every figure the manifest states about them."""
+    from collections import Counter
+
+    from .writer import content_digest, row_digests, version_fingerprint
+
+    h = hashlib.sha256()
+    columns: list[str] = []
+    langs: Counter[str] = Counter()
+    kind = m.get("kind", "text")
+    rows = 0
+    for s in m["shards"]:
+        df = read_shard(d, s["path"])
+        if df.height != s.get("rows"):
+            rep.problems.append(f"{s['path']} holds {df.height} rows, the manifest says {s.get('rows')}")
+        rows += df.height
+        if df.height and not columns:
+            columns = df.columns
+        h.update(row_digests(df))
+        if df.height:
+            keys = (df["src_lang"] + "-" + df["tgt_lang"]) if kind == "pair" else df["lang"]
+            langs.update(dict(keys.value_counts().iter_rows()))
+    rep.content_mismatch = content_digest(h.hexdigest(), columns or list(m.get("schema", {}))) != m["content_digest"]
+    rejected = 0
+    reasons: Counter[str] = Counter()
+    for s in m.get("rejects", []):
+        df = read_shard(d, s["path"], ["step", "reason"])
+        if df.height != s.get("rows"):
+            rep.problems.append(f"{s['path']} holds {df.height} rows, the manifest says {s.get('rows')}")
+        rejected += df.height
+        reasons.update({f"{a}: {b}": n for a, b, n in df.group_by(["step", "reason"]).len().iter_rows()})
+    if rows != m.get("rows"):
+        rep.problems.append(f"the shards hold {rows} rows, the manifest says {m.get('rows')}")
+    if rejected != m.get("rejected_rows", 0):
+        rep.problems.append(f"the reject shards hold {rejected} rows, the manifest says {m.get('rejected_rows')}")
+    acc = m.get("accounting") or []
+    for a in acc:
+        if not a.get("expands") and a.get("in") != a.get("out", 0) + a.get("rejected", 0):
+            rep.problems.append(f"accounting of {a.get('step')}: in {a.get('in')} != out {a.get('out')} + "
+                                f"rejected {a.get('rejected')}")
+    for prev, nxt in zip(acc, acc[1:]):
+        if prev.get("out") != nxt.get("in"):
+            rep.problems.append(f"accounting: {prev.get('step')} gives {prev.get('out')} rows but "
+                                f"{nxt.get('step')} takes {nxt.get('in')}")
+    if acc and acc[-1].get("out") != rows:
+        rep.problems.append(f"accounting: the last step gives {acc[-1].get('out')} rows, the shards hold {rows}")
+    if acc and sum(a.get("rejected", 0) for a in acc) != rejected:
+        rep.problems.append(f"accounting: steps rejected {sum(a.get('rejected', 0) for a in acc)} rows, "
+                            f"the reject shards hold {rejected}")
+    stats = m.get("stats") or {}
+    if "rows_per_language" in stats and dict(stats["rows_per_language"]) != dict(langs):
+        rep.problems.append("stats.rows_per_language differs from the rows")
+    if "reject_reasons" in stats and dict(stats["reject_reasons"]) != dict(reasons):
+        rep.problems.append("stats.reject_reasons differs from the reject shards")
+    if m.get("schema_version", 1) >= 2 and version_fingerprint(m) != m.get("version"):
+        rep.problems.append("version does not match the fingerprint of the manifest's inputs, steps, resources, "
+                            "seed and recipe")
 
 
 def load_rows(path: str | Path, columns: list[str] | None = None) -> pl.DataFrame:
     d = Path(path)
     m = read_manifest(d)
-    frames = [pl.read_parquet(d / s["path"], columns=columns) for s in m["shards"]]
+    frames = [read_shard(d, s["path"], columns) for s in m["shards"]]
     return pl.concat(frames, how="diagonal_relaxed") if frames else pl.DataFrame()
 
 
@@ -94,7 +215,18 @@ def _group_key(df: pl.DataFrame, kind: str) -> pl.DataFrame:
 
 
 def diff(a: str | Path, b: str | Path) -> dict[str, Any]:
-    """Rows added, removed and changed (same id, other content) from A to B, per step and language."""
+    """Rows added, removed and changed (same id, other content) from A to B, per step and language.
+
+    Streams both datasets through id-hash buckets on disk (:mod:`xdata.dataset.diffing`), so
+    memory stays bounded whatever their size.
+    """
+    from .diffing import diff as streaming_diff
+
+    return streaming_diff(a, b)
+
+
+def diff_in_memory(a: str | Path, b: str | Path) -> dict[str, Any]:
+    """The reference implementation of :func:`diff` (loads both datasets whole; for tests)."""
     ma, mb = read_manifest(a), read_manifest(b)
     ka, kb = ma.get("kind", "text"), mb.get("kind", "text")
     da, db = load_rows(a), load_rows(b)
@@ -149,7 +281,10 @@ def find_row(path: str | Path, row_id: str) -> tuple[dict[str, Any], bool]:
     m = read_manifest(d)
     for group, rejected in ((m["shards"], False), (m.get("rejects", []), True)):
         for s in group:
-            df = pl.scan_parquet(d / s["path"]).filter(pl.col("id") == row_id).collect()
+            try:
+                df = pl.scan_parquet(shard_file(d, s["path"])).filter(pl.col("id") == row_id).collect()
+            except pl.exceptions.PolarsError as e:
+                raise InputError(f"not a readable Parquet shard ({str(e).splitlines()[0]})", path=d / s["path"]) from None
             if df.height:
                 return df.row(0, named=True), rejected
     raise InputError(f"no row with id {row_id!r} in the rows or the rejects", path=d)

@@ -19,7 +19,7 @@ from __future__ import annotations
 import datetime as _dt
 import hashlib
 import json
-import shutil
+import os
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,12 +28,44 @@ from typing import Any
 import polars as pl
 
 from .. import __version__
-from ..errors import ConfigError, PipelineError
-from ..hashing import digest_file, digest_value, xxh3_128_rows
+from ..errors import PipelineError
+from ..hashing import canonical_json, digest_file, digest_value, xxh3_128_rows
 from ..records import REJECT_SCHEMA, schema
 from .manifest import MANIFEST
 
 ROW_GROUP_ROWS = 50_000
+#: Layout of manifest.json (1: before schema_version existed; 2: files, manifest_digest, xdata_behaviour).
+SCHEMA_VERSION = 2
+#: Bumped whenever xdata itself would write other bytes for the same recipe, inputs and seed.
+BEHAVIOUR = 1
+#: Files beside the manifest whose sha256 the manifest records.
+CARD_FILES = ("README.md", "croissant.json")
+#: Manifest fields the version fingerprints (everything that can change a byte of the version).
+FINGERPRINTED = ("name", "kind", "description", "license", "synthetic", "task_categories", "xdata_behaviour", "seed")
+
+
+def version_fingerprint(m: dict[str, Any]) -> str:
+    """The version id: a digest of everything that can change the bytes of a version.
+
+    Inputs (digest and reading parameters), every step's signature (name, version,
+    parameters), resource digests, seed, recipe digest and options, the shard size, the
+    dataset's declared metadata and xdata's behaviour number; not the time, the executor, the
+    worker count or the batch size, which change no byte.
+    """
+    recipe = m.get("recipe") or {}
+    return digest_value({
+        **{k: m.get(k) for k in FINGERPRINTED},
+        "inputs": [{k: v for k, v in i.items() if k not in ("version", "paths")} for i in m.get("inputs", [])],
+        "steps": [s["signature"] for s in m.get("steps", [])],
+        "resources": m.get("resources", {}),
+        "recipe": {"digest": recipe.get("digest"), "options": recipe.get("options", {})},
+        "block_rows": (m.get("run") or {}).get("block_rows"),
+    }, 12)
+
+
+def manifest_digest(m: dict[str, Any]) -> str:
+    """sha256 of the manifest's canonical JSON without this field: any edit of a figure shows."""
+    return hashlib.sha256(canonical_json({k: v for k, v in m.items() if k != "manifest_digest"}).encode()).hexdigest()
 
 
 @dataclass
@@ -119,20 +151,17 @@ class DatasetWriter:
 
     def __init__(self, out: str | Path, pipeline: Any, *, kind: str, seed: int,
                  recipe: dict[str, Any] | None = None, overwrite: bool = False) -> None:
-        self.dir = Path(out)
-        if (self.dir / MANIFEST).exists() and not overwrite:
-            raise ConfigError(f"{self.dir} already holds a finished dataset; choose another --out or pass --overwrite")
-        if self.dir.exists() and not self.dir.is_dir():
-            raise ConfigError(f"--out {self.dir} is a file, expected a directory")
-        if self.dir.exists():
-            # An unfinished run (no manifest) or an overwrite: start its shards afresh.
-            for sub in ("data", "rejects"):
-                if (self.dir / sub).exists():
-                    shutil.rmtree(self.dir / sub)
-            for f in (MANIFEST, "README.md", "croissant.json"):
-                (self.dir / f).unlink(missing_ok=True)
-        (self.dir / "data").mkdir(parents=True, exist_ok=True)
-        (self.dir / "rejects").mkdir(parents=True, exist_ok=True)
+        from .outdir import OutputDir
+
+        self.out = OutputDir(out, overwrite=overwrite)
+        self.final = self.out.final
+        self.dir = self.out.open()  # shards go to a temporary sibling until the version is complete
+        try:
+            (self.dir / "data").mkdir()
+            (self.dir / "rejects").mkdir()
+        except BaseException:
+            self.out.abort()
+            raise
         self.pipeline = pipeline
         self.kind = kind
         self.seed = seed
@@ -177,20 +206,15 @@ class DatasetWriter:
         inputs = [p.source.describe()]
         steps = p.describe()
         resources = p.resources()
-        fingerprint = digest_value({
-            "inputs": [i["digest"] for i in inputs],
-            "steps": [s["signature"] for s in steps],
-            "resources": resources,
-            "seed": self.seed,
-            "recipe": (self.recipe or {}).get("digest"),
-        }, 12)
         langs = sorted({x for k in self.lang_rows for x in (_split_pair(k) if self.kind == "pair" else [k])})
         manifest: dict[str, Any] = {
+            "schema_version": SCHEMA_VERSION,
             "name": p.name,
-            "version": fingerprint,
+            "version": "",
             "kind": self.kind,
             "created": _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat(),
             "xdata_version": __version__,
+            "xdata_behaviour": BEHAVIOUR,
             "description": p.description,
             "license": p.license,
             "synthetic": p.synthetic,
@@ -211,15 +235,27 @@ class DatasetWriter:
                       "reject_reasons": dict(sorted(self.reject_reasons.items()))},
             "content_digest": content_digest(self._digest.hexdigest(), list(self.columns) or list(schema(self.kind))),
         }
+        manifest["version"] = version_fingerprint(manifest)
         from .card import write_card
         from .croissant import write_croissant
 
         write_card(self.dir, manifest)
         write_croissant(self.dir, manifest)
+        manifest["files"] = {f: digest_file(self.dir / f) for f in CARD_FILES}
+        manifest["manifest_digest"] = manifest_digest(manifest)
         tmp = self.dir / f".{MANIFEST}.tmp"
-        tmp.write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        with open(tmp, "w", encoding="utf-8") as fh:
+            fh.write(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
+            fh.flush()
+            os.fsync(fh.fileno())
         tmp.replace(self.dir / MANIFEST)
+        self.out.commit()
+        self.dir = self.final
         return manifest
+
+    def abort(self) -> None:
+        """Drop everything this run wrote; ``--out`` stays as it was before the run."""
+        self.out.abort()
 
     def _check_accounting(self, accounting: list[dict[str, Any]]) -> None:
         """in = out + rejected for every step that maps rows one to one; rows add up end to end."""

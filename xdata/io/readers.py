@@ -21,12 +21,16 @@ from typing import Any, Iterator, Literal
 import polars as pl
 
 from ..errors import ConfigError, InputError
-from ..hashing import INPUT_DIGEST, digest_file, digest_files
+from ..hashing import INPUT_DIGEST, digest_files
 from ..langs import parse_lang
 from ..records import CONTENT, OPTIONAL, REJECT_SCHEMA, detect_kind
-from .files import open_binary
+from .files import input_digest, input_size, open_binary
 
 OnError = Literal["raise", "reject"]
+
+#: Source attributes that change which rows are read (recorded in the manifest and fingerprinted).
+READ_PARAMS = ("lang", "src_lang", "tgt_lang", "field", "on_error", "allow_empty", "cols", "n_columns",
+               "token_col", "tag_col", "sep", "rename", "check_format")
 
 
 @dataclass
@@ -82,7 +86,8 @@ class Source(ABC):
         return cached
 
     def describe(self) -> dict[str, Any]:
-        """What the manifest records about this input."""
+        """What the manifest records about this input (all but ``version`` and ``paths`` go into
+        the version fingerprint: the same bytes read as another language are another dataset)."""
         return {
             "name": self.name,
             "version": self.version(),
@@ -90,8 +95,24 @@ class Source(ABC):
             "digest_algorithm": INPUT_DIGEST,
             "kind": self.kind,
             "format": type(self).__name__.removesuffix("Source").lower(),
+            "params": self.read_params(),
             "paths": [Path(p).name for p in self.paths()],
         }
+
+    def read_params(self) -> dict[str, Any]:
+        """How the input is read: every attribute that changes which rows come out."""
+        return {k: getattr(self, k) for k in READ_PARAMS if hasattr(self, k)}
+
+    #: What :meth:`size_hint` and :meth:`progress_position` count.
+    size_unit = "bytes"
+
+    def size_hint(self) -> int | None:
+        """Total input size for progress (bytes of uncompressed files), None when unknown."""
+        return None
+
+    def progress_position(self) -> int | None:
+        """How much of :meth:`size_hint` the chunks handed out so far cover."""
+        return None
 
     def paths(self) -> list[str]:
         return []
@@ -245,6 +266,35 @@ def _stem(path: str | Path) -> str:
     return name.rsplit(".", 1)[0] if "." in name else name
 
 
+def sniff_tabular(head: bytes) -> str | None:
+    """Name the format when the start of a file is plainly CoNLL-U, CoNLL columns or a TSV.
+
+    Plain text has no fixed column structure; these formats do on nearly every line:
+    CoNLL-U has ten tab-separated fields with a numeric first one (and ``# sent_id``/``# text``
+    comments), a TSV the same number (>= 2) of tab-separated fields on every line, CoNLL
+    two or more space-separated fields per line with blank lines between sentences.
+    """
+    lines = head.decode("utf-8", "replace").split("\n")[:-1] or head.decode("utf-8", "replace").split("\n")
+    lines = [ln.rstrip("\r") for ln in lines[:400]]
+    body = [ln for ln in lines if ln.strip() and not ln.startswith("#")]
+    if len(body) < 5:
+        return None
+    comments = sum(1 for ln in lines if ln.startswith(("# sent_id", "# text =", "# text=")))
+    tabbed = [ln.split("\t") for ln in body]
+    conllu = sum(1 for f in tabbed if len(f) == 10 and f[0].replace("-", "").replace(".", "").isdigit())
+    if conllu >= 0.9 * len(body) or (comments and conllu >= 0.5 * len(body)):
+        return "CoNLL-U (ten tab-separated columns a line)"
+    widths = {len(f) for f in tabbed}
+    if len(widths) == 1 and widths.pop() >= 2:
+        return "a TSV file (the same number of tab-separated columns on every line)"
+    blanks = sum(1 for ln in lines if not ln.strip())
+    short = sum(1 for ln in body if 2 <= len(ln.split()) <= 4 and "\t" not in ln)
+    tokens_per_line = sum(len(ln.split()) for ln in body) / len(body)
+    if blanks and short >= 0.95 * len(body) and tokens_per_line <= 3 and len(body) >= 4 * blanks:
+        return "CoNLL columns (a token and its tag a line, blank lines between sentences)"
+    return None
+
+
 class _FileSource(Source):
     """A source read from one file (``self.path``)."""
 
@@ -254,18 +304,33 @@ class _FileSource(Source):
         return [self.path]
 
     def digest(self) -> str:
-        return digest_file(self.path, algorithm=INPUT_DIGEST)
+        return input_digest([self.path], INPUT_DIGEST)
 
 
 class _LineFileSource(_FileSource):
     """A source read from one line-based file: raw line chunks cut in the driver, parsed in workers."""
 
+    _pos = 0
+
     def chunks(self, rows: int) -> Iterator[tuple[int, LineBlock]]:
+        self._pos = 0
         with open_binary(self.path) as fh:
             row = 0
             for block in line_blocks(fh, rows):
+                if row == 0:
+                    self._sniff(block)
+                self._pos += len(block.blob)
                 yield row, block
                 row += len(block)
+
+    def _sniff(self, block: LineBlock) -> None:
+        """Refuse an obviously wrong format before reading it as something else."""
+
+    def size_hint(self) -> int | None:
+        return input_size(self.path)
+
+    def progress_position(self) -> int | None:
+        return self._pos
 
     def parser(self) -> Source:
         return self
@@ -278,15 +343,23 @@ class TextSource(_LineFileSource):
     native_parse = True
 
     def __init__(self, path: str | Path, lang: str, *, name: str | None = None,
-                 on_error: OnError = "raise", allow_empty: bool = False) -> None:
+                 on_error: OnError = "raise", allow_empty: bool = False, check_format: bool = True) -> None:
         self.path = str(path)
         self.lang = parse_lang(lang)
         self.name = name or _stem(path)
         self.on_error = on_error
         self.allow_empty = allow_empty
+        self.check_format = check_format
         self._check_policy()
         open_binary(self.path).close()
 
+    def _sniff(self, block: LineBlock) -> None:
+        if self.check_format:
+            looks = sniff_tabular(block.blob[: 1 << 16])
+            if looks:
+                raise InputError(f"this looks like {looks}, not plain text with one sentence a line; read it with "
+                                 "its format (--format conllu|conll|tsv) or pass check_format=False to read it "
+                                 "as text anyway", path=self.path, line=1)
 
     def parse(self, chunk: tuple[int, list[bytes]]) -> SourceBatch:
         row, lines = chunk
@@ -352,10 +425,20 @@ class ParallelSource(Source):
         return [self.src_path, self.tgt_path]
 
     def digest(self) -> str:
-        return digest_files(self.paths(), algorithm=INPUT_DIGEST)
+        return input_digest(self.paths(), INPUT_DIGEST)
+
+    _pos = 0
+
+    def size_hint(self) -> int | None:
+        a, b = input_size(self.src_path), input_size(self.tgt_path)
+        return None if a is None or b is None else a + b
+
+    def progress_position(self) -> int | None:
+        return self._pos
 
     def chunks(self, rows: int) -> Iterator[tuple[int, LineBlock, LineBlock]]:
         empty = LineBlock(b"", 0)
+        self._pos = 0
         with open_binary(self.src_path) as fs, open_binary(self.tgt_path) as ft:
             row = 0
             for a, b in itertools.zip_longest(line_blocks(fs, rows), line_blocks(ft, rows), fillvalue=empty):
@@ -369,6 +452,7 @@ class ParallelSource(Source):
                         f"{self.tgt_path} has {n_tgt}; {short} ends after line {n} while {long_} goes on",
                         path=long_, line=n + 1,
                     )
+                self._pos += len(a.blob) + len(b.blob)
                 yield row, a, b
                 row += len(a)
 
@@ -634,7 +718,10 @@ class DatasetSource(ParquetSource):
                 df = pl.from_arrow(rb)
                 assert isinstance(df, pl.DataFrame)
                 keep = [c for c in (*CONTENT[self.kind], *OPTIONAL[self.kind]) if c in df.columns]
-                out = df.select(keep).with_columns(
+                if "id" not in df.columns:
+                    raise InputError("shard has no 'id' column: not written by xdata", path=f)
+                out = df.select(
+                    *keep,
                     pl.int_range(row, row + df.height, dtype=pl.Int64).alias("src_row"),
                     pl.col("id").alias("_parent"),
                 )

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import collections
 import contextlib
-import multiprocessing as mp
 import os
 import sys
 import time
@@ -52,7 +51,7 @@ class BlockOutput:
 
     index: int
     read: Counts
-    counts: dict[str, Counts]
+    counts: dict[int, Counts]  # by the step's position in the pipeline
     written: Any = None  # BlockWritten when the worker wrote the shards
     rows: pl.DataFrame | None = None
     rejects: pl.DataFrame | None = None
@@ -81,8 +80,9 @@ class BatchRunner:
 
     def __init__(self, steps: list[Step], kind: str, src_name: str, src_version: str, seed: int, *,
                  parser: Any = None, batch_size: int = DEFAULT_BATCH_SIZE, out_dir: str | None = None,
-                 out_kind: str | None = None) -> None:
+                 out_kind: str | None = None, step_offset: int = 0) -> None:
         self.steps = steps
+        self.step_offset = step_offset  # position of steps[0] in the pipeline (accounting is by position)
         self.kind = kind
         self.src_name = src_name
         self.src_version = src_version
@@ -126,9 +126,9 @@ class BatchRunner:
             pl.lit(None, pl.Int64).alias("seed"), pl.lit(None, pl.String).alias("meta"))
 
     def apply(self, batch: pl.DataFrame, steps: list[Step], kind: str,
-              counts: dict[str, Counts]) -> tuple[pl.DataFrame, list[pl.DataFrame], str]:
+              counts: dict[int, Counts]) -> tuple[pl.DataFrame, list[pl.DataFrame], str]:
         rejects: list[pl.DataFrame] = []
-        for step in steps:
+        for pos, step in enumerate(steps, self.step_offset):
             step.ensure_ready()
             sig = step.signature()
             t0 = time.perf_counter()
@@ -144,7 +144,7 @@ class BatchRunner:
                 if "reason" not in rej.columns:
                     raise PipelineError(f"step {step.name!r} returned rejects without a 'reason' column")
                 rejects.append(_as_rejects(rej, sig, kind))
-            c = counts.setdefault(sig, Counts())
+            c = counts.setdefault(pos, Counts())
             c.add(Counts(batch.height, out.height, n_rej, time.perf_counter() - t0))
             if not step.expands and batch.height != out.height + n_rej:
                 raise PipelineError(
@@ -160,7 +160,7 @@ class BatchRunner:
 
         sb = self.parser.parse(chunk) if self.parser is not None else chunk
         read = Counts(sb.rows.height + sb.rejects.height, sb.rows.height, sb.rejects.height)
-        counts: dict[str, Counts] = {}
+        counts: dict[int, Counts] = {}
         outs: list[pl.DataFrame] = []
         rejects: list[pl.DataFrame] = [sb.rejects] if sb.rejects.height else []
         kind = self.kind
@@ -171,8 +171,8 @@ class BatchRunner:
                 outs.append(out)
                 rejects.extend(rej)
         else:
-            for s in self.steps:
-                counts.setdefault(s.signature(), Counts())
+            for pos in range(len(self.steps)):
+                counts.setdefault(self.step_offset + pos, Counts())
         out = pl.concat(outs, how="diagonal_relaxed") if len(outs) > 1 else (outs[0] if outs else None)
         if out is not None and out.height:
             validate(out, kind, where=f"output of block {index}")
@@ -216,7 +216,7 @@ class Executor(ABC):
     def run(self, pipeline: Pipeline, out: str | Path, *, seed: int = 0, batch_size: int = DEFAULT_BATCH_SIZE,
             workers: int | None = None, recipe: dict[str, Any] | None = None, progress: bool | None = None,
             overwrite: bool = False, block_rows: int | None = None) -> dict[str, Any]:
-        from ..dataset.writer import DatasetWriter, write_block
+        from ..dataset.writer import DatasetWriter
 
         if batch_size < 1:
             raise ConfigError(f"batch size must be at least 1, got {batch_size}")
@@ -233,15 +233,28 @@ class Executor(ABC):
             kind_after_rows = s.output_kind(kind_after_rows)
         version = src.version()
         writer = DatasetWriter(out, pipeline, kind=out_kind, seed=seed, recipe=recipe, overwrite=overwrite)
+        try:
+            return self._run(pipeline, writer, src, version, row_steps, driver_steps, kind_after_rows, out_kind,
+                             seed=seed, batch_size=batch_size, workers=workers, block_rows=block_rows,
+                             progress=progress)
+        except BaseException:
+            writer.abort()  # an error, Ctrl-C or a dead worker: --out is left as it was
+            raise
+
+    def _run(self, pipeline: Pipeline, writer: Any, src: Any, version: str, row_steps: list[Step],
+             driver_steps: list[Step], kind_after_rows: str, out_kind: str, *, seed: int, batch_size: int,
+             workers: int, block_rows: int, progress: bool | None) -> dict[str, Any]:
+        from ..dataset.writer import write_block
+
         # Workers write shards themselves unless steps remain for the driver (global steps).
         runner = BatchRunner(row_steps, src.kind, src.name, version, seed, parser=src.parser(),
                              batch_size=batch_size, out_dir=None if driver_steps else str(writer.dir),
                              out_kind=out_kind)
-        driver = BatchRunner(driver_steps, kind_after_rows, src.name, version, seed)
+        driver = BatchRunner(driver_steps, kind_after_rows, src.name, version, seed, step_offset=len(row_steps))
         read_counts = Counts()
-        step_counts: dict[str, Counts] = {}
+        step_counts: dict[int, Counts] = {}
 
-        with _Progress(enabled=progress, label=pipeline.name) as bar:
+        with _Progress(enabled=progress, label=pipeline.name, total=src.size_hint(), unit=src.size_unit) as bar:
             for res in self.map_blocks(runner, enumerate(src.chunks(block_rows)), workers):
                 read_counts.add(res.read)
                 for k, v in res.counts.items():
@@ -257,11 +270,11 @@ class Executor(ABC):
                     rej = pl.concat(rejects) if rejects else pl.DataFrame(schema=REJECT_SCHEMA)
                     res.written = write_block(writer.dir, res.index, rows, rej, out_kind)
                 writer.add(res.written)
-                bar.advance(res.read.rows_in)
+                bar.advance(res.read.rows_in, src.progress_position())
         accounting = [{"step": "read", "in": read_counts.rows_in, "out": read_counts.rows_out,
                        "rejected": read_counts.rejected}]
-        for s in pipeline.steps:
-            c = step_counts.get(s.signature(), Counts())
+        for pos, s in enumerate(pipeline.steps):
+            c = step_counts.get(pos, Counts())
             entry: dict[str, Any] = {"step": s.signature(), "in": c.rows_in, "out": c.rows_out,
                                      "rejected": c.rejected, "seconds": round(c.seconds, 3)}
             if s.expands:
@@ -296,25 +309,23 @@ class LocalExecutor(Executor):
             return
         import cloudpickle
 
+        from ..workers import WorkerPool
+
         payload = cloudpickle.dumps(runner)
-        ctx = mp.get_context("spawn")
-        old = os.environ.get("POLARS_MAX_THREADS")
+        # Workers start on demand during the run, so their environment and the hidden main
+        # module stay in place until the pool is closed.
+        saved = {k: os.environ.get(k) for k in ("POLARS_MAX_THREADS", "XDATA_WORKERS")}
         os.environ["POLARS_MAX_THREADS"] = "1"  # each worker is one core's worth of work
         os.environ["XDATA_WORKERS"] = str(workers)  # engines share the cores among workers
         try:
-            with _main_module_hidden():
-                pool = ctx.Pool(workers, initializer=_init_worker, initargs=(payload,))
+            with _main_module_hidden(), WorkerPool(workers, _init_worker, (payload,), what="pipeline worker") as pool:
+                yield from _in_order(lambda i, chunk: pool.submit(_work, i, chunk), chunks, workers)
         finally:
-            if old is None:
-                os.environ.pop("POLARS_MAX_THREADS", None)
-            else:
-                os.environ["POLARS_MAX_THREADS"] = old
-        try:
-            yield from _in_order(lambda i, chunk: pool.apply_async(_work, (i, chunk)).get, chunks, workers)
-            pool.close()
-        finally:
-            pool.terminate()
-            pool.join()
+            for k, v in saved.items():
+                if v is None:
+                    os.environ.pop(k, None)
+                else:
+                    os.environ[k] = v
 
     @staticmethod
     def _map_threads(runner: BatchRunner, chunks: Iterator[tuple[int, Any]], workers: int) -> Iterator[BlockOutput]:
@@ -322,8 +333,11 @@ class LocalExecutor(Executor):
 
         for s in runner.steps:
             s.ensure_ready()
-        with ThreadPoolExecutor(workers, thread_name_prefix="xdata-block") as pool:
+        pool = ThreadPoolExecutor(workers, thread_name_prefix="xdata-block")
+        try:
             yield from _in_order(lambda i, chunk: pool.submit(runner.run_block, i, chunk).result, chunks, workers)
+        finally:  # on an error or Ctrl-C, queued blocks are dropped; running ones end with their block
+            pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _in_order(submit: Callable[[int, Any], Callable[[], BlockOutput]], chunks: Iterator[tuple[int, Any]],
@@ -377,32 +391,41 @@ def run(pipeline: Pipeline, out: str | Path, *, executor: str = "local", **kw: A
 
 
 class _Progress:
-    """A rich progress line (rows, rows/s) on stderr; silent when stderr is not a terminal."""
+    """A rich progress line on stderr (rows, rows/s; with a known input size also the share done and
+    the time left); silent when stderr is not a terminal."""
 
-    def __init__(self, enabled: bool | None, label: str) -> None:
+    def __init__(self, enabled: bool | None, label: str, total: int | None = None, unit: str = "bytes") -> None:
         self.enabled = sys.stderr.isatty() if enabled is None else enabled
         self.label = label
+        self.total = total
+        self.unit = unit
         self._p: Any = None
+        self._rows = 0
 
     def __enter__(self) -> "_Progress":
         if self.enabled:
             from rich.console import Console
-            from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+            from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
-            self._p = Progress(SpinnerColumn(), TextColumn("[bold]{task.description}"),
-                               TextColumn("{task.completed:,} rows"),
-                               TextColumn("{task.fields[rate]:,.0f} rows/s"), TimeElapsedColumn(),
-                               console=Console(stderr=True), transient=False)
+            cols: list[Any] = [SpinnerColumn(), TextColumn("[bold]{task.description}")]
+            if self.total:
+                cols += [BarColumn(), TextColumn("{task.percentage:>5.1f}%"), TimeRemainingColumn()]
+            cols += [TextColumn("{task.fields[rows]:,} rows"), TextColumn("{task.fields[rate]:,.0f} rows/s"),
+                     TimeElapsedColumn()]
+            self._p = Progress(*cols, console=Console(stderr=True), transient=False)
             self._p.start()
-            self._task = self._p.add_task(self.label, total=None, rate=0.0)
+            self._task = self._p.add_task(self.label, total=self.total or None, rows=0, rate=0.0)
             self._t0 = time.perf_counter()
         return self
 
-    def advance(self, n: int) -> None:
+    def advance(self, rows: int, position: int | None = None) -> None:
         if self._p is not None:
-            done = self._p.tasks[0].completed + n
-            rate = done / max(time.perf_counter() - self._t0, 1e-9)
-            self._p.update(self._task, completed=done, rate=rate)
+            self._rows += rows
+            rate = self._rows / max(time.perf_counter() - self._t0, 1e-9)
+            kw: dict[str, Any] = {"rows": self._rows, "rate": rate}
+            if self.total and position is not None:
+                kw["completed"] = min(position, self.total)
+            self._p.update(self._task, **kw)
 
     def __exit__(self, *exc: Any) -> None:
         if self._p is not None:

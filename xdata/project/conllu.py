@@ -11,10 +11,13 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Sequence
+from typing import TYPE_CHECKING, Any, Sequence
 
 from ..errors import ConfigError, InputError
 from . import is_bio_labels, project_spans, project_tokens
+
+if TYPE_CHECKING:
+    from ..lexicon import Lexicon
 
 #: Word-level CoNLL-U columns that can be projected (besides ``misc:KEY``).
 TOKEN_FIELDS = ("upos", "xpos", "deprel")

@@ -1,0 +1,104 @@
+"""Worker processes that cannot hang a run: one pool for every multi-process verb.
+
+``concurrent.futures`` notices a worker that died (the OOM killer, ``kill -9``) and fails the
+futures instead of waiting forever, which ``multiprocessing.Pool`` does not. On top of it:
+
+* workers ignore SIGINT: Ctrl-C (sent to the whole process group) reaches only the driver,
+  which stops the pool, kills its workers and re-raises, so no worker is left behind;
+* an error in a worker's start-up (a missing model file) is not a crash that makes the pool
+  start new workers forever: it is kept and raised, with its message, by the first task;
+* a dead worker becomes :class:`WorkerDied` naming its exit status, never a hang.
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import os
+import signal
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from typing import Any, Callable, TypeVar
+
+from .errors import PipelineError
+
+T = TypeVar("T")
+
+_INIT_ERROR: BaseException | None = None
+
+
+class WorkerDied(PipelineError):
+    """A worker process ended abruptly (killed, out of memory, crashed in native code)."""
+
+
+def _bootstrap(init: Callable[..., Any] | None, args: tuple[Any, ...]) -> None:
+    global _INIT_ERROR
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if init is None:
+        return
+    try:
+        init(*args)
+    except BaseException as e:  # kept for the first task: its message must reach the user
+        _INIT_ERROR = e
+
+
+def _call(fn: Callable[..., T], args: tuple[Any, ...]) -> T:
+    if _INIT_ERROR is not None:
+        raise _INIT_ERROR
+    return fn(*args)
+
+
+class WorkerPool:
+    """A process pool whose failures end the run with a clear error (see the module doc)."""
+
+    def __init__(self, workers: int, init: Callable[..., Any] | None = None, args: tuple[Any, ...] = (), *,
+                 method: str = "spawn", what: str = "worker") -> None:
+        ctx = mp.get_context(method if method in mp.get_all_start_methods() else "spawn")
+        self.what = what
+        self._ex = ProcessPoolExecutor(workers, mp_context=ctx, initializer=_bootstrap, initargs=(init, args))
+
+    def submit(self, fn: Callable[..., T], *args: Any) -> Callable[[], T]:
+        """Start ``fn(*args)`` in a worker; returns a function that waits for its result."""
+        fut: Future = self._ex.submit(_call, fn, args)
+        return lambda: self._result(fut)
+
+    def _result(self, fut: Future) -> Any:
+        try:
+            return fut.result()
+        except BrokenProcessPool:
+            codes = sorted({p.exitcode for p in list(self._procs()) if p.exitcode not in (None, 0)})
+            how = ", ".join(_describe_exit(c) for c in codes) or "ended abruptly"
+            raise WorkerDied(f"a {self.what} process died ({how}); the run stopped and wrote nothing. "
+                             "If it was killed for memory, use fewer --workers or a smaller --batch-size") from None
+
+    def _procs(self) -> list[Any]:
+        return list((getattr(self._ex, "_processes", None) or {}).values())
+
+    def close(self, *, kill: bool = False) -> None:
+        """Stop the pool; with ``kill`` end its workers at once (an error or Ctrl-C in the driver)."""
+        procs = self._procs()
+        if kill:
+            for p in procs:
+                if p.is_alive():
+                    try:
+                        os.kill(p.pid, signal.SIGKILL)
+                    except (ProcessLookupError, TypeError):
+                        pass
+        self._ex.shutdown(wait=not kill, cancel_futures=True)
+        for p in procs:
+            p.join(timeout=5)
+
+    def __enter__(self) -> "WorkerPool":
+        return self
+
+    def __exit__(self, exc_type: Any, *_: Any) -> None:
+        self.close(kill=exc_type is not None)
+
+
+def _describe_exit(code: int) -> str:
+    if code < 0:
+        try:
+            name = signal.Signals(-code).name
+        except ValueError:
+            name = f"signal {-code}"
+        return f"killed by {name}" + (" - the out-of-memory killer sends this" if -code == signal.SIGKILL else "")
+    return f"exit status {code}"
