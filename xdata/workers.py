@@ -12,12 +12,13 @@ futures instead of waiting forever, which ``multiprocessing.Pool`` does not. On 
 
 from __future__ import annotations
 
+import collections
 import multiprocessing as mp
 import os
 import signal
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from typing import Any, Callable, TypeVar
+from typing import Any, Callable, Iterator, TypeVar
 
 from .errors import PipelineError
 
@@ -55,17 +56,23 @@ class WorkerPool:
         ctx = mp.get_context(method if method in mp.get_all_start_methods() else "spawn")
         self.what = what
         self._ex = ProcessPoolExecutor(workers, mp_context=ctx, initializer=_bootstrap, initargs=(init, args))
+        self._seen: dict[int, Any] = {}
 
     def submit(self, fn: Callable[..., T], *args: Any) -> Callable[[], T]:
         """Start ``fn(*args)`` in a worker; returns a function that waits for its result."""
         fut: Future = self._ex.submit(_call, fn, args)
+        self._seen.update(getattr(self._ex, "_processes", None) or {})  # to report how one died
         return lambda: self._result(fut)
 
     def _result(self, fut: Future) -> Any:
         try:
             return fut.result()
         except BrokenProcessPool:
-            codes = sorted({p.exitcode for p in list(self._procs()) if p.exitcode not in (None, 0)})
+            for p in self._seen.values():
+                p.join(timeout=1)
+            codes = sorted({p.exitcode for p in self._seen.values() if p.exitcode not in (None, 0)})
+            if len(codes) > 1:  # the pool terminates the others once one died: report the cause
+                codes = [c for c in codes if c != -signal.SIGTERM]
             how = ", ".join(_describe_exit(c) for c in codes) or "ended abruptly"
             raise WorkerDied(f"a {self.what} process died ({how}); the run stopped and wrote nothing. "
                              "If it was killed for memory, use fewer --workers or a smaller --batch-size") from None
@@ -102,3 +109,16 @@ def _describe_exit(code: int) -> str:
             name = f"signal {-code}"
         return f"killed by {name}" + (" - the out-of-memory killer sends this" if -code == signal.SIGKILL else "")
     return f"exit status {code}"
+
+
+def in_order(submit: Callable[[int, Any], Callable[[], T]], chunks: Iterator[tuple[int, Any]],
+             workers: int) -> Iterator[T]:
+    """Submit chunks (``submit`` returns a function that waits for the result), keeping at most
+    ``workers + 1`` in flight, and yield the results in input order."""
+    pending: collections.deque = collections.deque()
+    for i, chunk in chunks:
+        pending.append(submit(i, chunk))
+        if len(pending) > workers:
+            yield pending.popleft()()
+    while pending:
+        yield pending.popleft()()

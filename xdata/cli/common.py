@@ -6,6 +6,7 @@ Library code raises; only this layer prints and exits.
 
 from __future__ import annotations
 
+import errno
 import functools
 import json
 import sys
@@ -52,12 +53,28 @@ def handle_errors(fn: F) -> F:
         try:
             return fn(*args, **kwargs)
         except XdataError as e:
-            fail(str(e))
+            fail(_one_line(str(e)))
         except BrokenPipeError:  # e.g. `xdata lid < big.txt | head`
             sys.stderr.close()
             raise typer.Exit(0) from None
+        except KeyboardInterrupt:
+            # Workers are already stopped and a dataset --out is left as it was (see xdata.workers).
+            typer.echo("interrupted: stopped without writing a result (any --out is as it was before)", err=True)
+            raise typer.Exit(130) from None
+        except OSError as e:  # disk full, read-only or missing directory, permission denied, ...
+            where = f"{e.filename}: " if e.filename else ""
+            fail(f"{where}{e.strerror or e}" + (" (nothing was written)" if e.errno in _WRITE_ERRNOS else ""), 1)
 
     return wrapper  # type: ignore[return-value]
+
+
+_WRITE_ERRNOS = {errno.ENOSPC, errno.EROFS, errno.EACCES, errno.EPERM, errno.EDQUOT, errno.ENOENT}
+
+
+def _one_line(message: str) -> str:
+    """Errors are one line: a long message from a library keeps only its first line."""
+    first = message.strip().splitlines()
+    return first[0] if first else message
 
 
 def echo_json(value: Any) -> None:

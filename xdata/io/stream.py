@@ -8,7 +8,6 @@ input order, so the output has exactly one line per input line whatever the work
 from __future__ import annotations
 
 import itertools
-import multiprocessing as mp
 from typing import Any, Callable
 
 ChunkFn = Callable[[list[str]], str]
@@ -45,26 +44,28 @@ def map_lines(inp: Any, out: Any, factory: Callable[..., ChunkFn], args: tuple[A
     order. ``factory`` and ``args`` must be picklable (module-level) when ``workers > 1``.
     ``on_bad_utf8`` is called once if any line was not valid UTF-8. Returns the lines written."""
     chunks = iter(lambda: list(itertools.islice(inp, chunk)), [])
-    pool = None
-    if workers <= 1:
-        _init(factory, args)
-        results: Any = map(_run, chunks)
-    else:
-        # fork where there is one: workers start at once and share the loaded pages
-        ctx = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else "spawn")
-        pool = ctx.Pool(workers, initializer=_init, initargs=(factory, args))
-        results = pool.imap(_run, chunks, chunksize=1)
     n = 0
     warned = False
-    try:
-        for text, bad in results:
-            if bad and not warned and on_bad_utf8 is not None:
-                on_bad_utf8()
-                warned = True
-            out.write(text)
-            n += text.count("\n")
-        out.flush()
-    finally:
-        if pool is not None:
-            pool.terminate()
+
+    def emit(text: str, bad: bool) -> None:
+        nonlocal n, warned
+        if bad and not warned and on_bad_utf8 is not None:
+            on_bad_utf8()
+            warned = True
+        out.write(text)
+        n += text.count("\n")
+
+    if workers <= 1:
+        _init(factory, args)
+        for raw in chunks:
+            emit(*_run(raw))
+    else:
+        from ..workers import WorkerPool, in_order
+
+        # fork where there is one: workers start at once and share the loaded pages. A worker
+        # whose set-up fails (a missing model) makes the first chunk fail with its error.
+        with WorkerPool(workers, _init, (factory, args), method="fork", what="line worker") as pool:
+            for text, bad in in_order(lambda i, raw: pool.submit(_run, raw), enumerate(chunks), workers):
+                emit(text, bad)
+    out.flush()
     return n

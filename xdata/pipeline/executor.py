@@ -8,7 +8,6 @@ depend on the batch size, the worker count or the executor.
 
 from __future__ import annotations
 
-import collections
 import contextlib
 import os
 import sys
@@ -16,12 +15,13 @@ import time
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Iterator
 
 import polars as pl
 
 from ..errors import ConfigError, PipelineError
 from ..hashing import hex_prefix, xxh3_128_rows
+from ..workers import in_order
 from ..records import CONTENT, ID_FIELDS, OPTIONAL, REJECT_SCHEMA, validate
 from .pipeline import Pipeline
 from .step import Context, Step, StepResult
@@ -319,7 +319,7 @@ class LocalExecutor(Executor):
         os.environ["XDATA_WORKERS"] = str(workers)  # engines share the cores among workers
         try:
             with _main_module_hidden(), WorkerPool(workers, _init_worker, (payload,), what="pipeline worker") as pool:
-                yield from _in_order(lambda i, chunk: pool.submit(_work, i, chunk), chunks, workers)
+                yield from in_order(lambda i, chunk: pool.submit(_work, i, chunk), chunks, workers)
         finally:
             for k, v in saved.items():
                 if v is None:
@@ -335,22 +335,9 @@ class LocalExecutor(Executor):
             s.ensure_ready()
         pool = ThreadPoolExecutor(workers, thread_name_prefix="xdata-block")
         try:
-            yield from _in_order(lambda i, chunk: pool.submit(runner.run_block, i, chunk).result, chunks, workers)
+            yield from in_order(lambda i, chunk: pool.submit(runner.run_block, i, chunk).result, chunks, workers)
         finally:  # on an error or Ctrl-C, queued blocks are dropped; running ones end with their block
             pool.shutdown(wait=True, cancel_futures=True)
-
-
-def _in_order(submit: Callable[[int, Any], Callable[[], BlockOutput]], chunks: Iterator[tuple[int, Any]],
-              workers: int) -> Iterator[BlockOutput]:
-    """Submit chunks (``submit`` returns a function that waits for the result), keeping at most
-    ``workers + 1`` in flight, and yield the results in input order."""
-    pending: collections.deque = collections.deque()
-    for i, chunk in chunks:
-        pending.append(submit(i, chunk))
-        if len(pending) > workers:
-            yield pending.popleft()()
-    while pending:
-        yield pending.popleft()()
 
 
 @contextlib.contextmanager

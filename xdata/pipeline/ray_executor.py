@@ -11,12 +11,12 @@ Connects to a running cluster when ``RAY_ADDRESS`` is set, else starts a local o
 
 from __future__ import annotations
 
-import collections
 import os
 import sys
 from typing import Any, Iterator
 
 from ..errors import MissingDependency
+from ..workers import WorkerDied, in_order
 from .executor import BatchRunner, BlockOutput, Executor
 
 
@@ -54,15 +54,26 @@ class RayExecutor(Executor):
                     return self.runner.run_block(index, chunk)
 
             actors = [_Worker.remote(payload) for _ in range(workers)]
-            pending: collections.deque = collections.deque()
-            for n, (i, chunk) in enumerate(chunks):
-                pending.append(actors[n % workers].run.remote(i, chunk))
-                if len(pending) > workers:
-                    yield ray.get(pending.popleft())
-            while pending:
-                yield ray.get(pending.popleft())
-            for a in actors:
-                ray.kill(a)
+
+            def submit(i: int, chunk: Any) -> Any:
+                ref = actors[i % workers].run.remote(i, chunk)
+
+                def wait() -> BlockOutput:
+                    try:
+                        return ray.get(ref)
+                    except ray.exceptions.RayActorError as e:  # the actor's process died
+                        raise WorkerDied(f"a Ray worker died while running block {i} ({str(e).splitlines()[0]}); "
+                                         "the run stopped and wrote nothing") from None
+                    except ray.exceptions.RayTaskError as e:  # an error in the step: raise it as itself
+                        raise e.as_instanceof_cause() from None
+
+                return wait
+
+            try:
+                yield from in_order(submit, chunks, workers)
+            finally:
+                for a in actors:
+                    ray.kill(a)
         finally:
             if started:
                 ray.shutdown()

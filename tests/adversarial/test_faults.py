@@ -1,0 +1,203 @@
+"""Faults: Ctrl-C, kill -9 of the run or of one worker, two runs on one --out.
+
+Each case runs the real ``xdata run`` command in its own process group and asserts the exact
+outcome: it ends (no hang), with the stated message and exit status, leaves ``--out`` as it
+was (no manifest, no partial sibling after a clean stop), leaves no process behind, and a
+rerun gives the same content digest as an uninterrupted run.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+XDATA = [sys.executable, "-m", "xdata"]
+
+RECIPE = '''
+import time
+
+import polars as pl
+
+from xdata.io import TextSource
+from xdata.pipeline import MapStep, Pipeline
+
+
+class SlowUpper(MapStep):
+    """Upper-cases text, slowly (a python step: runs in worker processes)."""
+
+    name = "slow_upper"
+    kinds = ("text",)
+
+    def map(self, batch, ctx):
+        time.sleep(float(DELAY))
+        return batch.with_columns(pl.col("text").str.to_uppercase())
+
+
+DELAY = "0.02"
+
+
+def build(ctx):
+    global DELAY
+    DELAY = ctx.option("delay", "0.02")
+    return Pipeline("slow", TextSource(ctx.here("corpus.txt"), "en"), [SlowUpper()])
+'''
+
+
+@pytest.fixture()
+def recipe(tmp_path: Path) -> Path:
+    lines = [f"sentence number {i} of the fault corpus" for i in range(160_000)]
+    (tmp_path / "corpus.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    r = tmp_path / "slow.py"
+    r.write_text(RECIPE, encoding="utf-8")
+    return r
+
+
+def _start(args: list[str], cwd: Path) -> subprocess.Popen:
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    return subprocess.Popen(XDATA + args, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True, env=env)
+
+
+def _children(pid: int) -> list[int]:
+    out = []
+    for d in Path("/proc").iterdir():
+        if d.name.isdigit():
+            try:
+                stat = (d / "stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                out.append(int(d.name))
+    return out
+
+
+def _group_alive(pgid: int, wait: float = 3.0) -> bool:
+    """Whether a live process (not a zombie waiting to be reaped) is left in the run's group."""
+    deadline = time.time() + wait
+    while True:
+        alive = []
+        for d in Path("/proc").iterdir():
+            if d.name.isdigit():
+                try:
+                    fields = (d / "stat").read_text().rsplit(")", 1)[1].split()
+                except OSError:
+                    continue
+                if int(fields[2]) == pgid and fields[0] != "Z":
+                    alive.append(d.name)
+        if not alive or time.time() > deadline:
+            return bool(alive)
+        time.sleep(0.1)
+
+
+def _cmdline(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace")
+    except OSError:
+        return ""
+
+
+def _wait_for_workers(p: subprocess.Popen, n: int, timeout: float = 60) -> list[int]:
+    """Pids of the run's worker processes (spawned pool workers, not the resource tracker)."""
+    t0 = time.time()
+    while time.time() - t0 < timeout:
+        workers = [k for k in _children(p.pid) if "spawn_main" in _cmdline(k)]
+        if len(workers) >= n:
+            return workers
+        assert p.poll() is None, p.communicate()
+        time.sleep(0.1)
+    raise AssertionError("workers did not start")
+
+
+def _digest(out: Path) -> str:
+    return json.loads((out / "manifest.json").read_text())["content_digest"]
+
+
+def _siblings(out: Path) -> list[str]:
+    return sorted(p.name for p in out.parent.iterdir() if p.name.startswith(f".{out.name}.xdata-partial"))
+
+
+@pytest.mark.slow
+def test_ctrl_c_during_multi_worker_run_stops_cleanly_and_rerun_matches(recipe: Path, tmp_path: Path):
+    out = tmp_path / "out"
+    ref = tmp_path / "ref"
+    done = subprocess.run(XDATA + ["run", str(recipe), "--out", str(ref), "--workers", "1", "--batch-size", "4000",
+                                   "--set", "delay=0"], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    p = _start(["run", str(recipe), "--out", str(out), "--workers", "2", "--batch-size", "500"], tmp_path)
+    _wait_for_workers(p, 2)
+    time.sleep(1.0)
+    os.killpg(p.pid, signal.SIGINT)  # what Ctrl-C in a terminal does
+    _, err = p.communicate(timeout=60)
+    assert p.returncode == 130, err
+    assert err.strip().splitlines()[-1] == \
+        "interrupted: stopped without writing a result (any --out is as it was before)"
+    assert not out.exists() and _siblings(out) == []
+    assert not _group_alive(p.pid), "a worker outlived the run"
+    again = subprocess.run(XDATA + ["run", str(recipe), "--out", str(out), "--workers", "2", "--batch-size", "777",
+                                    "--set", "delay=0"], capture_output=True, text=True, timeout=300)
+    assert again.returncode == 0, again.stderr
+    assert _digest(out) == _digest(ref)
+
+
+@pytest.mark.slow
+def test_worker_killed_by_the_oom_killer_ends_the_run_with_a_clear_error(recipe: Path, tmp_path: Path):
+    out = tmp_path / "out"
+    p = _start(["run", str(recipe), "--out", str(out), "--workers", "2", "--batch-size", "500"], tmp_path)
+    workers = _wait_for_workers(p, 2)
+    time.sleep(0.5)
+    os.kill(workers[0], signal.SIGKILL)  # what the OOM killer does
+    _, err = p.communicate(timeout=60)
+    assert p.returncode != 0
+    last = err.strip().splitlines()[-1]
+    assert last.startswith("error: a pipeline worker process died (killed by SIGKILL"), err
+    assert "wrote nothing" in last
+    assert not out.exists() and _siblings(out) == []
+    assert not _group_alive(p.pid)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("moment", [0.3, 1.5, 3.0])
+def test_kill_9_of_the_run_at_seeded_moments_then_rerun_gives_the_same_digest(recipe: Path, tmp_path: Path,
+                                                                               moment: float):
+    out = tmp_path / "out"
+    p = _start(["run", str(recipe), "--out", str(out), "--workers", "2", "--batch-size", "500"], tmp_path)
+    time.sleep(moment + random.Random(int(moment * 10)).random() * 0.2)
+    running = p.poll() is None
+    os.killpg(p.pid, signal.SIGKILL)
+    p.communicate(timeout=60)
+    if running:
+        assert not out.exists()  # never a half version at --out
+    again = subprocess.run(XDATA + ["run", str(recipe), "--out", str(out), "--workers", "1", "--batch-size", "3000",
+                                    "--set", "delay=0"], capture_output=True, text=True, timeout=300)
+    assert again.returncode == 0, again.stderr
+    assert _siblings(out) == []  # the killed run's partial directory was cleaned up
+    ref = subprocess.run(XDATA + ["run", str(recipe), "--out", str(tmp_path / "ref"), "--workers", "1",
+                                  "--set", "delay=0"], capture_output=True, text=True, timeout=300)
+    assert ref.returncode == 0, ref.stderr
+    assert _digest(out) == _digest(tmp_path / "ref")
+
+
+def test_two_runs_on_one_out_second_refused_first_complete(recipe: Path, tmp_path: Path):
+    out = tmp_path / "out"
+    p = _start(["run", str(recipe), "--out", str(out), "--workers", "1", "--batch-size", "2000"], tmp_path)
+    deadline = time.time() + 60
+    while not any(x.name.startswith(".out.xdata-partial") for x in tmp_path.iterdir()):
+        assert time.time() < deadline and p.poll() is None
+        time.sleep(0.05)
+    second = subprocess.run(XDATA + ["run", str(recipe), "--out", str(out), "--workers", "1"],
+                            capture_output=True, text=True, timeout=120)
+    assert second.returncode == 2
+    assert second.stderr.strip() == (f"error: another xdata run is writing {out} (it holds the lock "
+                                     f"{tmp_path / '.out.xdata-lock'}); wait for it or choose another --out")
+    _, err = p.communicate(timeout=300)
+    assert p.returncode == 0, err
+    v = subprocess.run(XDATA + ["verify", str(out), "--deep"], capture_output=True, text=True, timeout=120)
+    assert v.returncode == 0, v.stdout + v.stderr
