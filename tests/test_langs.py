@@ -10,7 +10,7 @@ from xdata.langs import base_lang, lang_script, parse_lang, to_nllb
         ("sw", "sw"), ("swh_Latn", "sw"), ("swa", "sw"), ("SW-latn", "sw"), ("sr-Cyrl", "sr"),
         ("sr-Latn", "sr-Latn"), ("srp_Latn", "sr-Latn"), ("pa-Arab", "pa-Arab"), ("pan_Guru", "pa"),
         ("zho_Hans", "zh"), ("zh-Hant", "zh-Hant"), ("pes_Arab", "fa"), ("en-US", "en-US"), ("ewe_Latn", "ee"),
-        ("zul_Latn", "zu"), ("amh_Ethi", "am"), ("xyz", "xyz"),
+        ("zul_Latn", "zu"), ("amh_Ethi", "am"), ("kbd", "kbd"), ("kbd_Cyrl", "kbd-Cyrl"),
     ],
 )
 def test_parse_lang(tag, canon):
@@ -42,5 +42,14 @@ def test_bad_tags_raise(bad):
 
 def test_unknown_language_without_script_cannot_map_to_nllb():
     with pytest.raises(ConfigError, match="no default script"):
-        to_nllb("xyz")
-    assert to_nllb("xyz-Latn") == "xyz_Latn"
+        to_nllb("kbd")
+    assert to_nllb("kbd-Cyrl") == "kbd_Cyrl"
+
+
+@pytest.mark.parametrize("tag, why", [
+    ("xyz", "unknown language code 'xyz'"), ("zz", "unknown language code 'zz'"),
+    ("sr-Latn-Cyrl", "two script subtags \\(Latn, Cyrl\\)"), ("en-US-GB", "two region subtags"),
+])
+def test_unknown_codes_and_contradictory_subtags_are_refused(tag, why):
+    with pytest.raises(ConfigError, match=why):
+        parse_lang(tag)

@@ -8,6 +8,7 @@ stays while ``sw-Latn`` becomes ``sw``.
 
 from __future__ import annotations
 
+import functools
 import re
 
 from .errors import ConfigError
@@ -94,13 +95,25 @@ def parse_lang(tag: str) -> str:
         raise ConfigError(
             f"not a language tag: {tag!r} (expected BCP-47 like 'sw', 'sr-Latn' or NLLB like 'swh_Latn')"
         )
-    parts = re.split(r"[-_]", tag.strip())
+    return _parse(tag.strip())
+
+
+@functools.lru_cache(maxsize=4096)
+def _parse(tag: str) -> str:
+    parts = re.split(r"[-_]", tag)
     lang = _base(parts[0])
+    if not _known_language(lang):
+        raise ConfigError(f"unknown language code {parts[0]!r} in {tag!r}: not an ISO 639 language "
+                          "(expected e.g. 'sw', 'swh', 'zu', or NLLB 'swh_Latn')")
     script = region = None
     for p in parts[1:]:
-        if script is None and _SCRIPT_RE.match(p):
+        if _SCRIPT_RE.match(p):
+            if script is not None:
+                raise ConfigError(f"language tag {tag!r} has two script subtags ({script}, {p.title()}); give one")
             script = p.title()
-        elif region is None and _REGION_RE.match(p):
+        elif _REGION_RE.match(p):
+            if region is not None:
+                raise ConfigError(f"language tag {tag!r} has two region subtags ({region}, {p.upper()}); give one")
             region = p.upper()
     default = _LANGS.get(lang, (None, None))[1]
     out = lang
@@ -109,6 +122,17 @@ def parse_lang(tag: str) -> str:
     if region:
         out += "-" + region
     return out
+
+
+def _known_language(code: str) -> bool:
+    """Whether ``code`` is an ISO 639 language (xdata's own table, else the IANA registry)."""
+    if code in _LANGS or code in _ALIASES or code in _THREE_TO_TWO:
+        return True
+    try:
+        import langcodes
+    except ImportError:  # pragma: no cover - langcodes is a core dependency
+        return True
+    return bool(langcodes.tag_is_valid(code))
 
 
 def lang_script(tag: str) -> str | None:

@@ -84,8 +84,13 @@ def lexicon_fetch(
     name: str = typer.Argument(..., help="Catalog name (see lexicons/catalog.tsv)."),
     dest: Path = typer.Option(Path("lexicons/downloads"), "--dest", help="Directory to download into."),
     catalog: Optional[Path] = typer.Option(None, "--catalog", help="Another catalog file."),
+    sha256: Optional[str] = typer.Option(None, "--sha256", help="Expected sha256 when the catalog pins none (required then)."),
+    allow_root: Optional[Path] = typer.Option(None, "--allow-root", help="Directory file:// URLs may point into (default: the catalog's)."),
 ) -> None:
-    """Download a lexicon listed in the catalog and verify its digest."""
+    """Download a lexicon listed in the catalog; keep it only if its sha256 matches and it parses.
+
+    Names are slugs, URLs https:// (or file:// inside --allow-root), and a sha256 is required.
+    """
     from ..lexicon.catalog import fetch
 
-    typer.echo(str(fetch(name, dest, catalog=catalog)))
+    typer.echo(str(fetch(name, dest, catalog=catalog, sha256=sha256, allowed_root=allow_root)))

@@ -13,6 +13,7 @@ from __future__ import annotations
 import io
 import itertools
 import json
+import re
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -822,11 +823,40 @@ def conllu_field_value(token: dict[str, Any], field_name: str) -> str:
     return str(v)
 
 
-def read_conllu_sentences(path: str | Path) -> Iterator[tuple[int, Any]]:
-    """Parse a CoNLL-U file with the ``conllu`` package, yielding (first line, TokenList).
+def _conllu_block_error(lines: list[str], first: int) -> tuple[str, int] | None:
+    """What is wrong with one sentence block (message, line), checked before parsing.
 
-    Malformed input raises :class:`InputError` with the line of the offending token.
+    A sentence has at least one token line; every token line has ten tab-separated fields,
+    a non-empty FORM, and an ID that is an integer (numbered 1, 2, ... without gaps or
+    repeats), a range ``n-m`` or an empty node ``n.k``.
     """
+    expect = 1
+    tokens = 0
+    for off, ln in enumerate(lines):
+        if ln.startswith("#"):
+            continue
+        at = first + off
+        cols = ln.split("\t")
+        if len(cols) != 10:
+            return f"expected 10 tab-separated CoNLL-U columns, found {len(cols)}", at
+        tid = cols[0]
+        if tid.isdigit():
+            if int(tid) != expect:
+                what = "repeats" if int(tid) < expect else "skips"
+                return f"token ID {tid} {what} the sequence (expected {expect})", at
+            expect += 1
+            tokens += 1
+        elif not (re.fullmatch(r"\d+-\d+", tid) or re.fullmatch(r"\d+\.\d+", tid)):
+            return f"token ID {tid!r} is not an integer, range or decimal", at
+        if cols[1] == "":
+            return "empty FORM (an unknown form is written '_')", at
+    if tokens == 0:
+        return "sentence block has comment lines but no token lines", first
+    return None
+
+
+def iter_conllu_blocks(path: str | Path) -> Iterator[tuple[int, list[str], Any, tuple[str, int] | None]]:
+    """(first line, raw lines, parsed TokenList or None, (error, line) or None) per sentence block."""
     import conllu
     from conllu.exceptions import ParseException
 
@@ -834,42 +864,47 @@ def read_conllu_sentences(path: str | Path) -> Iterator[tuple[int, Any]]:
         block: list[str] = []
         start = 1
         lineno = 0
+        bad: tuple[str, int] | None = None
 
-        def parse(lines: list[str], first: int) -> Any:
-            for off, ln in enumerate(lines):
-                if ln and not ln.startswith("#"):
-                    cols = ln.split("\t")
-                    if len(cols) != 10:
-                        raise InputError(
-                            f"expected 10 tab-separated CoNLL-U columns, found {len(cols)}",
-                            path=path, line=first + off)
-                    if not (cols[0].isdigit() or "-" in cols[0] or "." in cols[0]):
-                        raise InputError(f"token ID {cols[0]!r} is not an integer, range or decimal",
-                                         path=path, line=first + off)
-            try:
-                sents = conllu.parse("\n".join(lines) + "\n\n")
-            except ParseException as e:
-                raise InputError(f"malformed CoNLL-U sentence: {e}", path=path, line=first) from e
-            return sents[0] if sents else None
+        def finish() -> tuple[int, list[str], Any, tuple[str, int] | None]:
+            err = bad or _conllu_block_error(block, start)
+            sent = None
+            if err is None:
+                try:
+                    sents = conllu.parse("\n".join(block) + "\n\n")
+                    sent = sents[0] if sents else None
+                except ParseException as e:
+                    err = (f"malformed CoNLL-U sentence: {e}", start)
+                if sent is None and err is None:
+                    err = ("sentence block has no tokens", start)
+            return start, block, sent, err
 
         for rawb in fh:
             lineno += 1
-            text, err = _decode(rawb)
-            if err is not None:
-                raise InputError(err, path=path, line=lineno)
+            text, derr = _decode(rawb)
+            if derr is not None:
+                bad = bad or (derr, lineno)
+                text = rawb.decode("utf-8", "backslashreplace").rstrip("\r\n")
             if text.strip() == "":  # type: ignore[union-attr]
                 if block:
-                    s = parse(block, start)
-                    if s is not None:
-                        yield start, s
-                block = []
+                    yield finish()
+                block, bad = [], None
                 start = lineno + 1
                 continue
             block.append(text)  # type: ignore[arg-type]
         if block:
-            s = parse(block, start)
-            if s is not None:
-                yield start, s
+            yield finish()
+
+
+def read_conllu_sentences(path: str | Path) -> Iterator[tuple[int, Any]]:
+    """Parse a CoNLL-U file with the ``conllu`` package, yielding (first line, TokenList).
+
+    Malformed input raises :class:`InputError` with the line of the offending token.
+    """
+    for start, _lines, sent, err in iter_conllu_blocks(path):
+        if err is not None:
+            raise InputError(err[0], path=path, line=err[1])
+        yield start, sent
 
 
 def conllu_words(sentence: Any) -> list[dict[str, Any]]:
@@ -895,13 +930,19 @@ class ConlluSource(_FileSource):
         open_binary(self.path).close()
 
     def chunks(self, batch_size: int) -> Iterator[SourceBatch]:
-        it = enumerate(read_conllu_sentences(self.path))
+        it = enumerate(iter_conllu_blocks(self.path))
         while True:
             chunk = list(itertools.islice(it, batch_size))
             if not chunk:
                 return
             toks, tags, rows, sids = [], [], [], []
-            for i, (_line, sent) in chunk:
+            rejects: list[dict[str, Any]] = []
+            for i, (_line, raw, sent, err) in chunk:
+                if err is not None:
+                    if self.on_error == "raise":
+                        raise InputError(err[0], path=self.path, line=err[1])
+                    rejects.append(_reject(self, i, f"line {err[1]}: {err[0]}", {"lines": "\n".join(raw)}))
+                    continue
                 words = conllu_words(sent)
                 toks.append([w["form"] for w in words])
                 tags.append([conllu_field_value(w, self.field) for w in words])
@@ -912,7 +953,7 @@ class ConlluSource(_FileSource):
                 schema={"lang": pl.String, "tokens": pl.List(pl.String), "tags": pl.List(pl.String),
                         "src_row": pl.Int64, "_meta": pl.String},
             )
-            yield SourceBatch(df)
+            yield SourceBatch(df, _rejects_frame(rejects))
 
 
 class HFSource(Source):

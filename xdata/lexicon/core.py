@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -149,6 +150,9 @@ def load_lexicon(path: str | Path, *, src_lang: str | None = None, tgt_lang: str
                     except ValueError as e:
                         raise InputError(f"probability column holds {cols[3]!r}, expected a number", path=p,
                                          line=lineno) from e
+                    if not math.isfinite(prob) or prob < 0:
+                        raise InputError(f"probability column holds {cols[3]!r}, expected a finite number >= 0",
+                                         path=p, line=lineno)
                 note = cols[4].strip() or None if len(cols) > 4 else None
             else:
                 cols = line.split()
@@ -157,6 +161,8 @@ def load_lexicon(path: str | Path, *, src_lang: str | None = None, tgt_lang: str
                         f"expected 'source target' (2 space-separated words, MUSE format), found {len(cols)} fields; "
                         "use tab-separated columns for multiword entries", path=p, line=lineno)
                 src, tgt, pos, prob, note = cols[0], cols[1], None, None, None
+            if "\x00" in line:
+                raise InputError("NUL byte: this is a binary file, not a lexicon", path=p, line=lineno)
             if not src or not tgt:
                 raise InputError("empty source or target word", path=p, line=lineno)
             entries.append(Entry(src, tgt, pos, prob, note, lineno))
