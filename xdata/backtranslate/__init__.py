@@ -188,9 +188,11 @@ def add_noise(text: str, seed: int, d: Decoding) -> str:
 
 
 def default_threads() -> int:
-    """Threads per engine: the machine's cores shared among the executor's workers."""
-    workers = max(1, int(os.environ.get("XDATA_WORKERS", "1") or 1))
-    return max(1, (os.cpu_count() or 1) // workers)
+    """Threads per engine: one. The cores are used by the executor's workers (one per core by
+    default); a model's floating-point results change with its intra-op thread count (parallel
+    reductions sum in another order), so a fixed count keeps the output bytes the same whatever
+    ``--workers`` is. ``--threads N`` trades that for speed with few workers."""
+    return 1
 
 
 @dataclass

@@ -17,6 +17,7 @@ from typing import Any, Iterable
 
 import numpy as np
 
+from ..errors import InputError
 from . import Decoding, Hypothesis
 from .ct2 import cache_dir
 
@@ -45,10 +46,14 @@ class TranslationCache:
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.db = sqlite3.connect(str(self.path), timeout=300, isolation_level=None)
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("PRAGMA synchronous=NORMAL")
-        self.db.execute("CREATE TABLE IF NOT EXISTS hyps (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+        try:
+            self.db = sqlite3.connect(str(self.path), timeout=300, isolation_level=None)
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA synchronous=NORMAL")
+            self.db.execute("CREATE TABLE IF NOT EXISTS hyps (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+            self.db.execute("SELECT key, value FROM hyps LIMIT 1").fetchall()
+        except sqlite3.DatabaseError as e:
+            raise self._corrupt(e) from None
         self.hits = 0
         self.misses = 0
 
@@ -58,8 +63,11 @@ class TranslationCache:
         for i in range(0, len(uniq), 500):
             part = uniq[i:i + 500]
             q = f"SELECT key, value FROM hyps WHERE key IN ({','.join('?' * len(part))})"
-            for k, v in self.db.execute(q, part):
-                found[k] = json.loads(v)
+            try:
+                for k, v in self.db.execute(q, part):
+                    found[k] = json.loads(v)
+            except (sqlite3.DatabaseError, json.JSONDecodeError) as e:
+                raise self._corrupt(e) from None
         self.hits += sum(1 for k in keys if k in found)
         self.misses += sum(1 for k in keys if k not in found)
         return found
@@ -71,6 +79,10 @@ class TranslationCache:
             self.db.execute("BEGIN")
             self.db.executemany("INSERT OR REPLACE INTO hyps (key, value) VALUES (?, ?)",
                                 [(k, json.dumps(v, ensure_ascii=False)) for k, v in items.items()])
+
+    def _corrupt(self, e: Exception) -> InputError:
+        return InputError(f"translation cache is not a readable cache ({e}); delete it, point --cache "
+                          "elsewhere or pass --no-cache", path=self.path)
 
     def __len__(self) -> int:
         return int(self.db.execute("SELECT COUNT(*) FROM hyps").fetchone()[0])
@@ -88,15 +100,21 @@ def translate_cached(engine: Any, cache: TranslationCache | None, texts: list[st
     keys = [cache_key(engine.digest, dec, lang, t, seeds[i] if d.sampling else None)
             for i, (t, lang) in enumerate(zip(texts, langs))]
     found = cache.get_many(keys) if cache is not None else {}
-    out: list[list[Hypothesis] | None] = [[Hypothesis.from_json(h) for h in found[k]] if k in found else None
-                                          for k in keys]
-    todo: dict[str, list[int]] = {}
-    for i, hyps in enumerate(out):
-        if hyps is None:
-            todo.setdefault(langs[i], []).append(i)
-    for lang, all_idx in todo.items():
+    out: list[list[Hypothesis] | None] = [None] * len(texts)
+    # The engine's batches are cut from the whole input (per language, COMMIT_ROWS at a time),
+    # never from the part the cache lacks: the same texts then always share a batch, so a
+    # run resumed from the cache gives the bytes of an uninterrupted one (padding and batch
+    # shapes change a model's floating-point results).
+    groups: dict[str, list[int]] = {}
+    for i, lang in enumerate(langs):
+        groups.setdefault(lang, []).append(i)
+    for lang, all_idx in groups.items():
         for start in range(0, len(all_idx), COMMIT_ROWS):
             idx = all_idx[start:start + COMMIT_ROWS]
+            if all(keys[i] in found for i in idx):
+                for i in idx:
+                    out[i] = [Hypothesis.from_json(h) for h in found[keys[i]]]
+                continue
             res = engine.translate([texts[i] for i in idx], lang, seeds[idx], d)
             for i, hyps in zip(idx, res):
                 out[i] = hyps

@@ -132,6 +132,7 @@ class RoundTripFilter(FilterStep):
     language (greedy) and score chrF against the real target."""
 
     name = "bt-roundtrip"
+    block_batches = True  # model batches from the whole block: bytes independent of --batch-size
     kinds = ("pair",)
     writes = ("bt_rt_chrf",)
     Params = RoundTripParams

@@ -58,6 +58,7 @@ class BackTranslate(Step):
     """
 
     name = "backtranslate"
+    block_batches = True  # model batches from the whole block: bytes independent of --batch-size
     kinds = ("text",)
     writes = ("bt_truncated",)
     Params = BackTranslateParams

@@ -166,7 +166,8 @@ class BatchRunner:
         kind = self.kind
         if sb.rows.height:
             rows = self.start(sb.rows)
-            for batch in rows.iter_slices(self.batch_size):
+            size = rows.height if any(s.block_batches for s in self.steps) else self.batch_size
+            for batch in rows.iter_slices(size):
                 out, rej, kind = self.apply(batch, self.steps, self.kind, counts)
                 outs.append(out)
                 rejects.extend(rej)

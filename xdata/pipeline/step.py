@@ -81,6 +81,10 @@ class Step:
     #: the step keeps no per-process state: the local executor may then run blocks as threads
     #: of one process (no worker start-up, no copying of blocks between processes).
     native: ClassVar[bool] = False
+    #: True if the step must see each input block whole, whatever ``--batch-size``: a model whose
+    #: floating-point results depend on what shares its batches (padding, shapes) then sees the
+    #: same batches for the same block, so the output bytes do not depend on the batch size.
+    block_batches: ClassVar[bool] = False
 
     def __init_subclass__(cls, **kw: Any) -> None:
         super().__init_subclass__(**kw)
