@@ -41,7 +41,7 @@ def test_turkish_case():
 
 def test_rules_are_loaded_and_validated():
     assert rules_for("fa-Arab").digits == "extended-arabic-indic"
-    assert rules_for("xx") is None
+    assert rules_for("qaa") is None  # a private-use language: no rules
 
 
 def test_offsets_point_at_sources():

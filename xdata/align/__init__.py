@@ -93,9 +93,36 @@ def parse_links(line: str, path: str | Path | None = None, lineno: int | None = 
     return sure, possible
 
 
-def read_pharaoh(path: str | Path, allow_possible: bool = False) -> list[tuple[Links, Links]]:
-    with open(path, encoding="utf-8") as f:
-        return [parse_links(line, path, n, allow_possible) for n, line in enumerate(f, 1)]
+def read_pharaoh(path: str | Path, allow_possible: bool = False,
+                 lengths: Sequence[tuple[int, int]] | None = None) -> list[tuple[Links, Links]]:
+    """Links per line of a Pharaoh file; bad lines raise :class:`InputError` naming file and line.
+
+    With ``lengths`` (source and target words per sentence), every link must index a word of
+    its sentence and the file must have one line per sentence.
+    """
+    from ..io.files import open_binary
+
+    out: list[tuple[Links, Links]] = []
+    with open_binary(path) as f:
+        for n, raw in enumerate(f, 1):
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError as e:
+                raise InputError(f"invalid UTF-8 at byte {e.start}; expected 'i-j' links", path=path, line=n) from None
+            sure, possible = parse_links(line, path, n, allow_possible)
+            if lengths is not None:
+                if n > len(lengths):
+                    raise InputError(f"more lines than the {len(lengths)} sentence pairs", path=path, line=n)
+                ls, lt = lengths[n - 1]
+                bad = sorted(lk for lk in sure | possible if lk[0] >= ls or lk[1] >= lt)
+                if bad:
+                    i, j = bad[0]
+                    raise InputError(f"link {i}-{j} is out of range: the pair has {ls} source and {lt} target words",
+                                     path=path, line=n)
+            out.append((sure, possible))
+    if lengths is not None and len(out) != len(lengths):
+        raise InputError(f"{len(out)} lines for {len(lengths)} sentence pairs", path=path)
+    return out
 
 
 def format_links(links: Iterable[tuple[int, int]]) -> str:

@@ -26,7 +26,6 @@ from the run seed and the row id, so a row's sample does not depend on the batch
 from __future__ import annotations
 
 import math
-import os
 from dataclasses import asdict, dataclass, field
 from typing import Any, Protocol, Sequence
 

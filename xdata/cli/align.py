@@ -155,13 +155,23 @@ def align(
 def eval_aer(
     gold: Path = typer.Option(..., "--gold", help="Gold links: `i-j` sure, `i?j` possible, one line per pair."),
     pred: Path = typer.Option(..., "--pred", help="Predicted links `i-j`, one line per pair."),
+    src: Optional[Path] = typer.Option(None, "--src", help="Source sentences: links must index their words."),
+    tgt: Optional[Path] = typer.Option(None, "--tgt", help="Target sentences (with --src)."),
 ) -> None:
-    """Precision, recall and AER as JSON."""
+    """Precision, recall and AER as JSON. With --src/--tgt, out-of-range links are errors."""
     from ..align import aer, read_pharaoh
-    from ..errors import InputError
+    from ..errors import ConfigError, InputError
 
-    g = read_pharaoh(gold, allow_possible=True)
-    p = read_pharaoh(pred)
+    lengths = None
+    if (src is None) != (tgt is None):
+        raise ConfigError("--src and --tgt go together")
+    if src is not None and tgt is not None:
+        s_sents, t_sents = _read_tokenized(src), _read_tokenized(tgt)
+        if len(s_sents) != len(t_sents):
+            raise InputError(f"{src} has {len(s_sents)} lines but {tgt} has {len(t_sents)}", path=tgt)
+        lengths = [(len(a), len(b)) for a, b in zip(s_sents, t_sents)]
+    g = read_pharaoh(gold, allow_possible=True, lengths=lengths)
+    p = read_pharaoh(pred, lengths=lengths)
     if len(g) != len(p):
         raise InputError(f"{gold} has {len(g)} lines but {pred} has {len(p)}", path=pred)
     echo_json(aer(g, [sure for sure, _ in p]))
@@ -193,7 +203,7 @@ def lexicon_induce(
     if len(s) != len(t):
         raise InputError(f"{src} has {len(s)} lines but {tgt} has {len(t)}", path=tgt)
     if alignment is not None:
-        links = [sorted(sure) for sure, _ in read_pharaoh(alignment)]
+        links = [sorted(sure) for sure, _ in read_pharaoh(alignment, lengths=[(len(a), len(b)) for a, b in zip(s, t)])]
         if len(links) != len(s):
             raise InputError(f"{alignment} has {len(links)} lines but {src} has {len(s)}", path=alignment)
         for n, (ls, a, b) in enumerate(zip(links, s, t), 1):

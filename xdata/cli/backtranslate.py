@@ -72,7 +72,7 @@ def backtranslate(
     dtype: str = typer.Option("float32", "--dtype", help="hf: float32 | bfloat16 | float16."),
     device: str = typer.Option("cpu", "--device", help="cpu, cuda, cuda:1 ..."),
     compute_type: str = typer.Option("default", "--compute-type", help="ct2: default | int8 | int8_float32 | float16 ..."),
-    threads: int = typer.Option(0, "--threads", min=0, help="Threads per worker (0: one; more is faster with few workers but changes the last decimals of scores)."),
+    threads: int = typer.Option(0, "--threads", min=0, help="Threads per worker (0: one; more is faster with few workers, but changes score decimals)."),
     max_tokens: int = typer.Option(4096, "--max-tokens", min=1, help="Padded input tokens per engine batch."),
     cache: Optional[Path] = typer.Option(None, "--cache", help="Translation cache file (default: $XDATA_CACHE_DIR or ~/.cache/xdata)."),
     no_cache: bool = typer.Option(False, "--no-cache", help="Translate everything, remember nothing."),

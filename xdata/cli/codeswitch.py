@@ -48,7 +48,8 @@ def codeswitch(
                     description=f"{src.name} code-switched with {', '.join(p.name for p in lexicon)} (ratio {ratio}).")
     m = run(pipe, out, seed=seed, batch_size=batch_size, workers=workers, progress=progress, overwrite=overwrite)
     summarize_manifest(m, out)
-    rep = coverage_report(load_rows(out, ["cs_tokens", "cs_covered", "cs_switched"]))
+    rep = coverage_report(load_rows(out, ["cs_tokens", "cs_covered", "cs_switched"])) if m["rows"] else \
+        {"rows": 0, "note": "no rows were written, so there is no coverage to report"}
     typer.echo(json.dumps(rep), err=True)
 
 

@@ -68,7 +68,7 @@ def handle_errors(fn: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-_WRITE_ERRNOS = {errno.ENOSPC, errno.EROFS, errno.EACCES, errno.EPERM, errno.EDQUOT, errno.ENOENT}
+_WRITE_ERRNOS = {errno.ENOSPC, errno.EROFS, errno.EDQUOT}
 
 
 def _one_line(message: str) -> str:

@@ -30,10 +30,23 @@ def project(
     min_confidence: float = typer.Option(0.0, "--min-confidence", min=0.0, max=1.0, help="Span mode: drop spans whose link coverage is below this."),
     gold: str = typer.Option("clear", "--gold", help="What happens to the target's own value of the field: clear | misc (moved to MISC Gold<Field>=...)."),
     seed: int = typer.Option(0, "--seed"),
+    overwrite: bool = typer.Option(False, "--overwrite", help="Replace --out if it exists."),
 ) -> None:
-    """Project a CoNLL-U field from S onto the tokens of T (sentences paired by order)."""
+    """Project a CoNLL-U field from S onto the tokens of T (sentences paired by order).
+
+    The output is written atomically (a temporary file renamed into place); an existing
+    --out is replaced only with --overwrite, and a missing directory is reported before any work.
+    """
+    from ..errors import ConfigError
     from ..project import project_conllu
-    from .align import read_extra
+    from .align import _check_writable, read_extra
+
+    _check_writable(out, "--out")
+    if out.exists() and not overwrite:
+        raise ConfigError(f"--out {out} exists; pass --overwrite to replace it")
+    if out.resolve() in (src.resolve(), tgt.resolve()):
+        raise ConfigError(f"--out {out} is one of the inputs; write elsewhere")
+    typer.echo(f"projecting {field} from {src} onto {tgt} ...", err=True)
 
     es, et = read_extra(train_extra_src, train_extra_tgt)
     links = None
@@ -44,7 +57,7 @@ def project(
     rep = project_conllu(src, tgt, out, field, method=method, sym=sym, extra_src=es, extra_tgt=et, lexicon=lexicon, links=links,
                          mode=mode,
                          retag=retag, unaligned=unaligned, fallback=fallback, min_confidence=min_confidence,
-                         gold=gold, seed=seed)
+                         gold=gold, seed=seed, progress=lambda msg: typer.echo(f"  {msg}", err=True))
     how = ", ".join(f"{k} {v:,}" for k, v in sorted(rep.by.items()))
     typer.echo(f"projected {rep.field} ({rep.mode}, {rep.method}) onto {rep.sentences:,} sentences: "
                f"{rep.labelled:,}/{rep.tokens:,} tokens labelled ({how}); wrote {out}", err=True)

@@ -67,6 +67,16 @@ class CodeSwitch(MapStep):
     def resources(self) -> dict[str, str]:
         return {f"lexicon{i}": digest_file(path) for i, path in enumerate(self.params.lexicons)}
 
+    def languages(self) -> list[str]:
+        """The languages switched in: each lexicon's target (its source with ``reverse``), when declared."""
+        out = []
+        for path in self.params.lexicons:
+            lx = load_lexicon(path)
+            lang = lx.src_lang if self.params.reverse else lx.tgt_lang
+            if lang:
+                out.append(lang)
+        return out
+
     def setup(self) -> None:
         lexs = [load_lexicon(p) for p in self.params.lexicons]
         lexs = [lx.reversed() for lx in lexs] if self.params.reverse else lexs

@@ -206,7 +206,8 @@ class DatasetWriter:
         inputs = [p.source.describe()]
         steps = p.describe()
         resources = p.resources()
-        langs = sorted({x for k in self.lang_rows for x in (_split_pair(k) if self.kind == "pair" else [k])})
+        langs = sorted({x for k in self.lang_rows for x in (_split_pair(k) if self.kind == "pair" else [k])}
+                       | set(p.languages() if self.rows else []))
         manifest: dict[str, Any] = {
             "schema_version": SCHEMA_VERSION,
             "name": p.name,
@@ -218,7 +219,7 @@ class DatasetWriter:
             "description": p.description,
             "license": p.license,
             "synthetic": p.synthetic,
-            "task_categories": p.task_categories,
+            "task_categories": p.tasks(self.kind),
             "recipe": self.recipe,
             "seed": self.seed,
             "run": run_info,

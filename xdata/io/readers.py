@@ -25,7 +25,7 @@ from ..errors import ConfigError, InputError
 from ..hashing import INPUT_DIGEST, digest_files
 from ..langs import parse_lang
 from ..records import CONTENT, OPTIONAL, REJECT_SCHEMA, detect_kind
-from .files import input_digest, input_size, open_binary
+from .files import input_digest, input_path, input_size, open_binary
 
 OnError = Literal["raise", "reject"]
 
@@ -554,6 +554,14 @@ class TsvSource(_LineFileSource):
         return SourceBatch(df, _rejects_frame(rejects))
 
 
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+        return True
+    except UnicodeEncodeError:
+        return False
+
+
 def _coerce_records(records: list[dict[str, Any]], kind: str, where: str, first_row: int,
                     on_error: OnError, src: Source) -> tuple[pl.DataFrame, list[dict[str, Any]]]:
     """Check dict records against a kind; keep the good ones, reject or raise on the bad."""
@@ -569,8 +577,12 @@ def _coerce_records(records: list[dict[str, Any]], kind: str, where: str, first_
             if isinstance(dtype, pl.List):
                 if not isinstance(v, list) or not all(isinstance(t, str) for t in v):
                     err = f"field {col!r} must be a list of strings, got {type(v).__name__}"
+                elif not all(_encodable(t) for t in v):
+                    err = f"field {col!r} holds an unpaired surrogate: not valid Unicode text"
             elif not isinstance(v, str):
                 err = f"field {col!r} must be a string, got {type(v).__name__}"
+            elif not _encodable(v):
+                err = f"field {col!r} holds an unpaired surrogate (e.g. a lone \\ud800 escape): not valid Unicode text"
             elif col in ("text", "src", "tgt") and not v.strip():
                 err = f"field {col!r} is empty where a sentence is required"
             if err:
@@ -670,8 +682,12 @@ class ParquetSource(Source):
         self._check_policy()
         import pyarrow.parquet as pq
 
-        cols = pq.read_schema(self.files[0]).names
-        self.kind = kind or detect_kind(cols)
+        for f in self.files:
+            try:
+                pq.read_schema(input_path(f))
+            except Exception as e:  # noqa: BLE001 - pyarrow raises several types for garbage
+                raise InputError(f"not a readable Parquet file ({str(e).splitlines()[0]})", path=f) from None
+        self.kind = kind or detect_kind(pq.read_schema(input_path(self.files[0])).names)
 
     def paths(self) -> list[str]:
         return self.files

@@ -11,6 +11,10 @@ from ..records import CONTENT, PROVENANCE
 from .step import Step
 
 
+#: Hugging Face task categories by output record kind.
+TASKS = {"pair": ["translation"], "tagged": ["token-classification"], "text": ["text-generation"]}
+
+
 @dataclass
 class Pipeline:
     """What a recipe builds: read ``source``, apply ``steps`` in order, write a dataset ``name``.
@@ -25,7 +29,7 @@ class Pipeline:
     description: str = ""
     license: str = "other"
     synthetic: bool = False
-    task_categories: list[str] = field(default_factory=lambda: ["translation"])
+    task_categories: list[str] | None = None  # default: from the output kind (see TASKS)
     extra_resources: dict[str, str] = field(default_factory=dict)
 
     def validate(self) -> str:
@@ -58,6 +62,17 @@ class Pipeline:
                 kind = new_kind
             cols |= set(step.writes)
         return kind
+
+    def tasks(self, kind: str) -> list[str]:
+        """Task categories for the card: as the recipe declares, else what the output kind is for."""
+        return list(self.task_categories) if self.task_categories else TASKS.get(kind, ["other"])
+
+    def languages(self) -> list[str]:
+        """Languages the steps bring into the rows (code-switched words, ...), for the card."""
+        out: list[str] = []
+        for s in self.steps:
+            out += [x for x in s.languages() if x not in out]
+        return out
 
     def describe(self) -> list[dict[str, Any]]:
         return [s.describe() for s in self.steps]

@@ -137,6 +137,10 @@ class Step:
                 defaults[f.name] = f.default_factory()  # type: ignore[misc]
         return {k: v for k, v in self.param_dict().items() if k not in defaults or defaults[k] != v}
 
+    def languages(self) -> list[str]:
+        """Languages this step brings into rows beyond their ``lang`` columns (for the card)."""
+        return []
+
     def resources(self) -> dict[str, str]:
         """Named resources (models, lexicons) this step uses, each with its content digest."""
         return {}

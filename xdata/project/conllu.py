@@ -154,7 +154,8 @@ def project_conllu(src_path: str | Path, tgt_path: str | Path, out_path: str | P
                    lowercase: bool = True, links: Sequence[Sequence[tuple[int, int]]] | None = None,
                    mode: str = "auto", retag: bool = True,
                    unaligned: str = "none", fallback: str | None = None, min_confidence: float = 0.0,
-                   gold: str = "clear", seed: int = 0, priors: Any = None) -> ProjectionReport:
+                   gold: str = "clear", seed: int = 0, priors: Any = None,
+                   progress: Any = None) -> ProjectionReport:
     """Project ``field`` from the source CoNLL-U file onto the target's tokens; write ``out_path``.
 
     Only ``field`` changes in the target: its gold value is cleared (``gold="clear"``) or moved
@@ -234,7 +235,10 @@ def project_conllu(src_path: str | Path, tgt_path: str | Path, out_path: str | P
                                  f"{len(a_tgt[k])} target words", line=k + 1, field="alignment")
         all_links, how_aligned = [sorted(ls) for ls in links], "given"
     else:
-        res = align_corpus(a_src, a_tgt, method=method, sym=sym, extra_src=xs, extra_tgt=xt, seed=seed, priors=priors)
+        if progress is not None:
+            progress(f"aligning {len(a_src):,} sentence pairs ({method})")
+        res = align_corpus(a_src, a_tgt, method=method, sym=sym, extra_src=xs, extra_tgt=xt, seed=seed, priors=priors,
+                           progress=progress)
         all_links, how_aligned = res.links, res.method
 
     # Move the gold aside before anything is written into the field.
