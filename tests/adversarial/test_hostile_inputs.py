@@ -25,7 +25,7 @@ from typer.testing import CliRunner
 
 from xdata.cli import app
 from xdata.dataset import read_manifest, verify
-from xdata.errors import ConfigError, InputError
+from xdata.errors import InputError
 from xdata.io import ConlluSource, DatasetSource, TextSource, open_source
 from xdata.lexicon import load_lexicon
 from xdata.lexicon.catalog import FetchError, fetch
