@@ -99,27 +99,32 @@ def translate_cached(engine: Any, cache: TranslationCache | None, texts: list[st
     dec["method"] = d.engine_method  # noise is added after the engine: noised beam shares beam's entries
     keys = [cache_key(engine.digest, dec, lang, t, seeds[i] if d.sampling else None)
             for i, (t, lang) in enumerate(zip(texts, langs))]
-    found = cache.get_many(keys) if cache is not None else {}
     out: list[list[Hypothesis] | None] = [None] * len(texts)
     # The engine's batches are cut from the whole input (per language, COMMIT_ROWS at a time),
-    # never from the part the cache lacks: the same texts then always share a batch, so a
-    # run resumed from the cache gives the bytes of an uninterrupted one (padding and batch
-    # shapes change a model's floating-point results).
+    # never from the part the cache lacks, and an entry is stored under the chunk it was
+    # translated in: padding and batch shapes change a model's floating-point results, so a
+    # text is served from the cache only as the chunk-mates it had when it was translated.
+    # A run resumed from the cache therefore gives the bytes of an uninterrupted one.
     groups: dict[str, list[int]] = {}
     for i, lang in enumerate(langs):
         groups.setdefault(lang, []).append(i)
-    for lang, all_idx in groups.items():
-        for start in range(0, len(all_idx), COMMIT_ROWS):
-            idx = all_idx[start:start + COMMIT_ROWS]
-            if all(keys[i] in found for i in idx):
-                for i in idx:
-                    out[i] = [Hypothesis.from_json(h) for h in found[keys[i]]]
-                continue
-            res = engine.translate([texts[i] for i in idx], lang, seeds[idx], d)
-            for i, hyps in zip(idx, res):
-                out[i] = hyps
-            if cache is not None:
-                cache.put_many({keys[i]: [h.to_json() for h in out[i]] for i in idx})  # type: ignore[union-attr]
+    chunks = [idx[s:s + COMMIT_ROWS] for idx in groups.values() for s in range(0, len(idx), COMMIT_ROWS)]
+    ckeys: dict[int, str] = {}
+    for idx in chunks:
+        chunk_id = hashlib.sha256("\x1f".join(keys[i] for i in idx).encode()).hexdigest()[:16]
+        for pos, i in enumerate(idx):
+            ckeys[i] = f"{chunk_id}:{pos}:{keys[i]}"
+    found = cache.get_many(list(ckeys.values())) if cache is not None else {}
+    for idx in chunks:
+        if all(ckeys[i] in found for i in idx):
+            for i in idx:
+                out[i] = [Hypothesis.from_json(h) for h in found[ckeys[i]]]
+            continue
+        res = engine.translate([texts[i] for i in idx], langs[idx[0]], seeds[idx], d)
+        for i, hyps in zip(idx, res):
+            out[i] = hyps
+        if cache is not None:
+            cache.put_many({ckeys[i]: [h.to_json() for h in out[i]] for i in idx})  # type: ignore[union-attr]
     return out  # type: ignore[return-value]
 
 
