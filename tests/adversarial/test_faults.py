@@ -201,3 +201,62 @@ def test_two_runs_on_one_out_second_refused_first_complete(recipe: Path, tmp_pat
     assert p.returncode == 0, err
     v = subprocess.run(XDATA + ["verify", str(out), "--deep"], capture_output=True, text=True, timeout=120)
     assert v.returncode == 0, v.stdout + v.stderr
+
+
+def _verb_args(verb: str, tmp_path: Path, out: Path, workers: int, batch: int) -> list[str]:
+    lex = str(Path(__file__).parents[2] / "lexicons/seed/en-sw.tsv")
+    common = ["--out", str(out), "--workers", str(workers), "--batch-size", str(batch)]
+    if verb == "codeswitch":
+        return ["codeswitch", "--lexicon", lex, "--ratio", "0.5", "--in", str(tmp_path / "en.txt"), "--lang", "en", *common]
+    return ["backtranslate", "--lexicon", lex, "--src-lang", "en", "--tgt-lang", "sw", "--in", str(tmp_path / "sw.txt"),
+            "--cache", str(tmp_path / "bt-cache.sqlite"), *common]
+
+
+@pytest.fixture()
+def verb_inputs(tmp_path: Path) -> Path:
+    en = ["the child drinks water", "the big house is near the river", "a dog eats food in the house"]
+    sw = ["mtoto anakunywa maji", "nyumba kubwa iko karibu na mto", "mbwa anakula chakula nyumbani"]
+    (tmp_path / "en.txt").write_text("".join(f"{en[i % 3]} {i}\n" for i in range(150_000)), encoding="utf-8")
+    (tmp_path / "sw.txt").write_text("".join(f"{sw[i % 3]} {i}\n" for i in range(30_000)), encoding="utf-8")
+    return tmp_path
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("verb", ["codeswitch", "backtranslate"])
+@pytest.mark.parametrize("fault", ["SIGINT", "SIGKILL"])
+def test_interrupted_verb_stops_cleanly_and_rerun_gives_the_same_digest(verb_inputs: Path, verb: str, fault: str):
+    tmp_path = verb_inputs
+    out, ref = tmp_path / "out", tmp_path / "ref"
+    p = _start(_verb_args(verb, tmp_path, out, 2, 500), tmp_path)
+    t0 = time.time()
+    while not any(x.name.startswith(".out.xdata-partial") for x in tmp_path.iterdir()):
+        assert p.poll() is None and time.time() - t0 < 60, p.communicate()
+        time.sleep(0.02)
+    time.sleep(random.Random(verb + fault).uniform(0.2, 0.8))
+    running = p.poll() is None
+    os.killpg(p.pid, getattr(signal, fault))
+    _, err = p.communicate(timeout=60)
+    if running:
+        if fault == "SIGINT":
+            assert p.returncode == 130, err
+            assert _siblings(out) == []
+        assert not out.exists()
+    assert not _group_alive(p.pid)
+    again = subprocess.run(XDATA + _verb_args(verb, tmp_path, out, 1, 7000) + (["--overwrite"] if out.exists() else []),
+                           capture_output=True, text=True, timeout=600)
+    assert again.returncode == 0, again.stderr
+    clean = subprocess.run(XDATA + _verb_args(verb, tmp_path, ref, 2, 10_000)
+                           + (["--no-cache"] if verb == "backtranslate" else []),
+                           capture_output=True, text=True, timeout=600)
+    assert clean.returncode == 0, clean.stderr
+    assert _digest(out) == _digest(ref) and _siblings(out) == []
+
+
+def test_lid_with_a_missing_model_fails_at_once_with_workers(tmp_path: Path):
+    (tmp_path / "in.txt").write_text("hello world\n" * 50_000)
+    t0 = time.time()
+    done = subprocess.run(XDATA + ["lid", "--model", str(tmp_path / "missing.bin"), "--workers", "2"],
+                          stdin=open(tmp_path / "in.txt"), capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2 and time.time() - t0 < 60
+    assert done.stderr.strip().splitlines()[-1].startswith("error: ") and "missing.bin" in done.stderr
+    assert "Traceback" not in done.stderr

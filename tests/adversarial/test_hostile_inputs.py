@@ -406,3 +406,14 @@ def test_version_changes_with_what_changes_bytes_and_only_with_that(tmp_path, co
     assert go("b", workers=2, batch=3) == base
     assert go("c", lang="sw") != base
     assert go("d", seed=1) != base
+
+
+def test_a_line_too_long_to_be_a_sentence_is_refused_or_rejected(tmp_path):
+    p = tmp_path / "long.txt"
+    p.write_text("short line\n" + "word " * 300_000 + "\nanother short line\n")
+    with pytest.raises(InputError, match=r"long.txt:line 2: line of 1,500,000 bytes is longer than max_line_bytes=1,048,576"):
+        run(Pipeline("l", TextSource(p, "en"), [Identity()]), tmp_path / "a", workers=1)
+    m = run(Pipeline("l", TextSource(p, "en", on_error="reject"), [Identity()]), tmp_path / "b", workers=1)
+    assert m["rows"] == 2 and m["rejected_rows"] == 1
+    m = run(Pipeline("l", TextSource(p, "en", max_line_bytes=2_000_000), [Identity()]), tmp_path / "c", workers=1)
+    assert m["rows"] == 3

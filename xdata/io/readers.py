@@ -31,7 +31,7 @@ OnError = Literal["raise", "reject"]
 
 #: Source attributes that change which rows are read (recorded in the manifest and fingerprinted).
 READ_PARAMS = ("lang", "src_lang", "tgt_lang", "field", "on_error", "allow_empty", "cols", "n_columns",
-               "token_col", "tag_col", "sep", "rename", "check_format")
+               "token_col", "tag_col", "sep", "rename", "check_format", "max_line_bytes")
 
 
 @dataclass
@@ -256,6 +256,22 @@ def _fast_columns(chunk: "list[bytes] | LineBlock", names: tuple[str, ...], sep:
     return [df[n] for n in names]
 
 
+#: Longest line a line reader accepts as one sentence (1 MiB). A longer "line" (a whole book
+#: without newlines, a binary blob) would make per-token steps hold tens of millions of tokens
+#: at once; it is refused (or rejected) instead, which bounds the memory one row can take.
+MAX_LINE_BYTES = 1 << 20
+
+
+def _too_long(s: pl.Series, limit: int) -> bool:
+    return bool(s.len() and (s.str.len_bytes().max() or 0) > limit)  # type: ignore[operator]
+
+
+def _length_error(raw: bytes, limit: int) -> str | None:
+    n = len(raw.rstrip(b"\r\n"))
+    return None if n <= limit else (f"line of {n:,} bytes is longer than max_line_bytes={limit:,}: not one sentence "
+                                    "(split it, or raise the limit)")
+
+
 def _blank(s: pl.Series) -> bool:
     return bool((s.str.strip_chars().str.len_bytes() == 0).any())
 
@@ -344,12 +360,14 @@ class TextSource(_LineFileSource):
     native_parse = True
 
     def __init__(self, path: str | Path, lang: str, *, name: str | None = None,
-                 on_error: OnError = "raise", allow_empty: bool = False, check_format: bool = True) -> None:
+                 on_error: OnError = "raise", allow_empty: bool = False, check_format: bool = True,
+                 max_line_bytes: int = MAX_LINE_BYTES) -> None:
         self.path = str(path)
         self.lang = parse_lang(lang)
         self.name = name or _stem(path)
         self.on_error = on_error
         self.allow_empty = allow_empty
+        self.max_line_bytes = max_line_bytes
         self.check_format = check_format
         self._check_policy()
         open_binary(self.path).close()
@@ -366,7 +384,7 @@ class TextSource(_LineFileSource):
         row, lines = chunk
         cols = _fast_columns(lines, ("text",), "\x00")
         fast = cols[0] if cols is not None else _fast_lines(lines)
-        if fast is not None and (self.allow_empty or not _blank(fast)):
+        if fast is not None and (self.allow_empty or not _blank(fast)) and not _too_long(fast, self.max_line_bytes):
             n = fast.len()
             return SourceBatch(pl.DataFrame({
                 "lang": pl.repeat(self.lang, n, dtype=pl.String, eager=True),
@@ -379,6 +397,7 @@ class TextSource(_LineFileSource):
             text, err = _decode(raw)
             if err is None and not self.allow_empty and not text.strip():  # type: ignore[union-attr]
                 err = "empty line where a sentence is required"
+            err = err or _length_error(raw, self.max_line_bytes)
             if err is not None:
                 if self.on_error == "raise":
                     raise InputError(err, path=self.path, line=row + 1)
@@ -412,12 +431,14 @@ class ParallelSource(Source):
     native_parse = True
 
     def __init__(self, src_path: str | Path, tgt_path: str | Path, src_lang: str, tgt_lang: str, *,
-                 name: str | None = None, on_error: OnError = "raise", allow_empty: bool = False) -> None:
+                 name: str | None = None, on_error: OnError = "raise", allow_empty: bool = False,
+                 max_line_bytes: int = MAX_LINE_BYTES) -> None:
         self.src_path, self.tgt_path = str(src_path), str(tgt_path)
         self.src_lang, self.tgt_lang = parse_lang(src_lang), parse_lang(tgt_lang)
         self.name = name or f"{_stem(src_path)}-{_stem(tgt_path)}"
         self.on_error = on_error
         self.allow_empty = allow_empty
+        self.max_line_bytes = max_line_bytes
         self._check_policy()
         open_binary(self.src_path).close()
         open_binary(self.tgt_path).close()
@@ -465,7 +486,8 @@ class ParallelSource(Source):
         ca, cb = _fast_columns(a, ("src",), "\x00"), _fast_columns(b, ("tgt",), "\x00")
         fa = ca[0] if ca is not None else _fast_lines(a)
         fb = cb[0] if cb is not None else _fast_lines(b)
-        if fa is not None and fb is not None and (self.allow_empty or not (_blank(fa) or _blank(fb))):
+        if fa is not None and fb is not None and (self.allow_empty or not (_blank(fa) or _blank(fb))) \
+                and not (_too_long(fa, self.max_line_bytes) or _too_long(fb, self.max_line_bytes)):
             return SourceBatch(_pairs_frame(self.src_lang, fa, self.tgt_lang, fb, row))
         src: list[str] = []
         tgt: list[str] = []
@@ -480,6 +502,10 @@ class ParallelSource(Source):
                     err, where = "empty line where a sentence is required", self.src_path
                 elif not tb.strip():  # type: ignore[union-attr]
                     err, where = "empty line where a sentence is required", self.tgt_path
+            if err is None and _length_error(ra, self.max_line_bytes):
+                err, where = _length_error(ra, self.max_line_bytes), self.src_path
+            elif err is None and _length_error(rb, self.max_line_bytes):
+                err, where = _length_error(rb, self.max_line_bytes), self.tgt_path
             if err is not None:
                 if self.on_error == "raise":
                     raise InputError(err, path=where, line=row + 1)
@@ -504,7 +530,8 @@ class TsvSource(_LineFileSource):
 
     def __init__(self, path: str | Path, src_lang: str, tgt_lang: str, *, columns: tuple[int, int] = (0, 1),
                  n_columns: int | None = 2, name: str | None = None, on_error: OnError = "raise",
-                 allow_empty: bool = False) -> None:
+                 allow_empty: bool = False, max_line_bytes: int = MAX_LINE_BYTES) -> None:
+        self.max_line_bytes = max_line_bytes
         self.path = str(path)
         self.src_lang, self.tgt_lang = parse_lang(src_lang), parse_lang(tgt_lang)
         self.cols = columns
@@ -523,7 +550,8 @@ class TsvSource(_LineFileSource):
             cols = _fast_columns(chunk, ("c0", "c1"), "\t")
             if cols is not None:
                 a, b = cols[self.cols[0]], cols[self.cols[1]]
-                if self.allow_empty or not (_blank(a) or _blank(b)):
+                if (self.allow_empty or not (_blank(a) or _blank(b))) and not (
+                        _too_long(a, self.max_line_bytes) or _too_long(b, self.max_line_bytes)):
                     return SourceBatch(_pairs_frame(self.src_lang, a, self.tgt_lang, b, row))
         src: list[str] = []
         tgt: list[str] = []
@@ -540,6 +568,8 @@ class TsvSource(_LineFileSource):
                     err = f"expected at least {need} tab-separated columns, found {len(fields)}"
                 elif not self.allow_empty and (not fields[self.cols[0]].strip() or not fields[self.cols[1]].strip()):
                     err = "empty column where a sentence is required"
+                else:
+                    err = _length_error(raw, 2 * self.max_line_bytes)
             if err is not None:
                 if self.on_error == "raise":
                     raise InputError(err, path=self.path, line=row + 1)
