@@ -82,7 +82,7 @@ class WorkerPool:
 
     def close(self, *, kill: bool = False) -> None:
         """Stop the pool; with ``kill`` end its workers at once (an error or Ctrl-C in the driver)."""
-        procs = self._procs()
+        procs = self._procs() or list(self._seen.values())
         if kill:
             for p in procs:
                 if p.is_alive():
@@ -90,9 +90,30 @@ class WorkerPool:
                         os.kill(p.pid, signal.SIGKILL)
                     except (ProcessLookupError, TypeError):
                         pass
+            self._unblock_manager()
         self._ex.shutdown(wait=not kill, cancel_futures=True)
         for p in procs:
             p.join(timeout=5)
+
+    def _unblock_manager(self) -> None:
+        """Let the pool's manager thread end after its workers were killed.
+
+        A worker killed while it sent a result leaves half a message in the result pipe; the
+        manager thread then waits in ``recv()`` for the rest, for ever, and the interpreter
+        waits for that thread at exit: the run would print its message and never return.
+        Closing the pool's own copy of the pipe's write end turns that wait into end-of-file,
+        which the manager treats as a broken pool and ends. The call queue's feeder thread is
+        not joined at exit either (its readers are dead).
+        """
+        ex = self._ex
+        try:
+            ex._call_queue.cancel_join_thread()  # type: ignore[attr-defined]
+        except AttributeError:  # pragma: no cover - other Python versions
+            pass
+        try:
+            ex._result_queue._writer.close()  # type: ignore[attr-defined]
+        except (AttributeError, OSError):  # pragma: no cover
+            pass
 
     def __enter__(self) -> "WorkerPool":
         return self

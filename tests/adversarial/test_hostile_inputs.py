@@ -417,3 +417,47 @@ def test_a_line_too_long_to_be_a_sentence_is_refused_or_rejected(tmp_path):
     assert m["rows"] == 2 and m["rejected_rows"] == 1
     m = run(Pipeline("l", TextSource(p, "en", max_line_bytes=2_000_000), [Identity()]), tmp_path / "c", workers=1)
     assert m["rows"] == 3
+
+
+def _verb_cases(tmp_path: Path, mnt: Path) -> dict[str, list[str]]:
+    root = Path(__file__).parents[2]
+    lex = str(root / "lexicons/seed/en-sw.tsv")
+    en = tmp_path / "en.txt"
+    sw = tmp_path / "sw.txt"
+    en.write_text("".join(f"the child drinks water number {i}\n" for i in range(300)))
+    sw.write_text("".join(f"mtoto anakunywa maji namba {i}\n" for i in range(300)))
+    conllu = tmp_path / "x.conllu"
+    conllu.write_text("".join(f"{_tok(1, 'water')}\n{_tok(2, 'fire')}\n\n" for _ in range(20)))
+    return {
+        "run": ["run", str(root / "recipes/demo.py"), "--out", str(mnt / "o")],
+        "codeswitch": ["codeswitch", "--lexicon", lex, "--ratio", "0.5", "--in", str(en), "--lang", "en",
+                       "--out", str(mnt / "o")],
+        "backtranslate": ["backtranslate", "--lexicon", lex, "--src-lang", "en", "--tgt-lang", "sw", "--in", str(sw),
+                          "--no-cache", "--out", str(mnt / "o")],
+        "project": ["project", "--src", str(conllu), "--tgt", str(conllu), "--field", "upos", "--method", "builtin",
+                    "--out", str(mnt / "o.conllu")],
+        "align --scores": ["align", "--src", str(en), "--tgt", str(sw), "--method", "builtin", "--scores",
+                           str(mnt / "scores.tsv")],
+        "lexicon induce": ["lexicon", "induce", "--src", str(en), "--tgt", str(sw), "--method", "builtin",
+                           "--out", str(mnt / "lex.tsv")],
+        "spm train": ["spm", "train", "--in", str(en), "--model-prefix", str(mnt / "m"), "--vocab-size", "400"],
+    }
+
+
+@pytest.mark.parametrize("verb", ["run", "codeswitch", "backtranslate", "project", "align --scores", "lexicon induce",
+                                  "spm train"])
+def test_every_writing_verb_on_a_read_only_disk_is_one_line(tmp_path, verb):
+    mnt = tmp_path / "ro"
+    if not _mount_tmpfs(mnt, "ro"):
+        pytest.skip("cannot mount a tmpfs here (needs root)")
+    try:
+        args = _verb_cases(tmp_path, mnt)[verb]
+        done = subprocess.run(XDATA + args + ["--workers", "1"] * (verb in ("run", "codeswitch", "backtranslate")),
+                              capture_output=True, text=True, timeout=600)
+        assert done.returncode != 0
+        assert "Traceback" not in done.stderr, done.stderr
+        last = done.stderr.strip().splitlines()[-1]
+        assert last.startswith("error: ") and "Read-only file system" in last, done.stderr
+        assert list(mnt.iterdir()) == []
+    finally:
+        subprocess.run(["umount", str(mnt)], capture_output=True)

@@ -28,9 +28,12 @@ def _read_tokenized(path: Path) -> list[list[str]]:
 def _check_writable(path: Optional[Path], option: str) -> None:
     """Fail before any work when an output file cannot be created (not after a long alignment)."""
     from ..errors import InputError
+    from ..io.files import check_writable
 
-    if path is not None and not path.parent.is_dir():
-        raise InputError(f"{option}: the directory {str(path.parent)!r} does not exist", path=path)
+    if path is not None:
+        if not path.parent.is_dir():
+            raise InputError(f"{option}: the directory {str(path.parent)!r} does not exist", path=path)
+        check_writable(path)
 
 
 def _check_align_options(method: str, *, priors: Optional[Path], save_priors: Optional[Path],
@@ -199,6 +202,7 @@ def lexicon_induce(
     from ..errors import InputError
     from ..langs import parse_lang
 
+    _check_writable(out, "--out")
     s, t = _read_tokenized(src), _read_tokenized(tgt)
     if len(s) != len(t):
         raise InputError(f"{src} has {len(s)} lines but {tgt} has {len(t)}", path=tgt)

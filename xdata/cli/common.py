@@ -59,7 +59,9 @@ def handle_errors(fn: F) -> F:
             raise typer.Exit(0) from None
         except KeyboardInterrupt:
             # Workers are already stopped and a dataset --out is left as it was (see xdata.workers).
-            typer.echo("interrupted: stopped without writing a result (any --out is as it was before)", err=True)
+            from .._entry import INTERRUPTED
+
+            typer.echo(INTERRUPTED, err=True)
             raise typer.Exit(130) from None
         except OSError as e:  # disk full, read-only or missing directory, permission denied, ...
             where = f"{e.filename}: " if e.filename else ""

@@ -107,8 +107,10 @@ def spm_train(
     byte_fallback: bool = typer.Option(True, "--byte-fallback/--no-byte-fallback"),
 ) -> None:
     """Train a sentencepiece model."""
-    from ..io.files import open_binary
+    from ..io.files import check_writable, open_binary
     from ..tokenize.subword import train
+
+    check_writable(model_prefix.with_name(model_prefix.name + ".model"))  # before the training, not after
 
     with open_binary(inp) as fh:
         lines = [b.decode("utf-8", "replace").rstrip("\r\n") for b in fh]

@@ -192,6 +192,19 @@ def input_size(path: str | Path) -> int | None:
         return None
 
 
+def check_writable(path: str | Path) -> None:
+    """Fail before any work when ``path`` cannot be written: its directory must exist and take a
+    new file (probed with a temporary file, removed at once). Raises :class:`InputError` for a
+    missing directory and the real ``OSError`` (read-only file system, permission, disk full)."""
+    p = Path(path)
+    parent = p.parent if str(p.parent) else Path(".")
+    if not parent.is_dir():
+        raise InputError(f"the directory {str(parent)!r} does not exist", path=p)
+    fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", suffix=".probe", dir=parent)
+    os.close(fd)
+    os.unlink(tmp)
+
+
 @contextmanager
 def atomic_write(path: str | Path, mode: str = "wb") -> Iterator[BinaryIO]:
     """Write to a temp file beside ``path`` and rename it into place only on success."""
