@@ -461,3 +461,56 @@ def test_every_writing_verb_on_a_read_only_disk_is_one_line(tmp_path, verb):
         assert list(mnt.iterdir()) == []
     finally:
         subprocess.run(["umount", str(mnt)], capture_output=True)
+
+
+def test_corrupt_saved_aligner_and_missing_shard_are_one_line(tmp_path, corpus):
+    src = tmp_path / "a.txt"
+    tgt = tmp_path / "b.txt"
+    src.write_text("".join(f"the child drinks water {i}\n" for i in range(30)))
+    tgt.write_text("".join(f"mtoto anakunywa maji {i}\n" for i in range(30)))
+    model = tmp_path / "aligner"
+    assert cli("align", "--src", str(src), "--tgt", str(tgt), "--method", "builtin", "--save-model", str(model)).exit_code == 0
+    (model / "params.npz").write_bytes((model / "params.npz").read_bytes()[:100])
+    r = cli("align", "--src", str(src), "--tgt", str(tgt), "--from-model", str(model))
+    assert r.exit_code == 2 and r.output.strip().splitlines()[-1] == \
+        f"error: {model}: saved aligner is damaged (BadZipFile: File is not a zip file); save it again"
+    (model / "model.json").write_text('{"broken')
+    r = cli("align", "--src", str(src), "--tgt", str(tgt), "--from-model", str(model))
+    assert r.exit_code == 2 and "saved aligner is damaged (JSONDecodeError" in r.output
+    out = _dataset(tmp_path, corpus)
+    (out / "data" / "part-00000.parquet").unlink()
+    for args in (("trace", str(out), "abc"), ("diff", str(out), str(out))):
+        r = cli(*args)
+        assert r.exit_code == 2
+        assert r.output.strip() == f"error: {out / 'data' / 'part-00000.parquet'}: shard listed in the manifest is missing"
+
+
+def test_project_refuses_to_overwrite_silently(tmp_path):
+    p = tmp_path / "x.conllu"
+    p.write_text("".join(f"{_tok(1, 'water')}\n{_tok(2, 'fire')}\n\n" for _ in range(5)))
+    out = tmp_path / "o.conllu"
+    out.write_text("keep me")
+    r = cli("project", "--src", str(p), "--tgt", str(p), "--field", "upos", "--method", "builtin", "--out", str(out))
+    assert r.exit_code == 2 and f"--out {out} exists; pass --overwrite" in r.output
+    assert out.read_text() == "keep me"
+    r = cli("project", "--src", str(p), "--tgt", str(p), "--field", "upos", "--method", "builtin", "--out", str(out),
+            "--overwrite")
+    assert r.exit_code == 0, r.output
+    assert "projecting upos" in r.output and out.read_text().startswith("1\twater")
+
+
+def test_recipe_options_change_the_version(tmp_path):
+    """`--set lang=ha` and `--set lang=sw` read the same bytes as other languages: other versions."""
+    (tmp_path / "in.txt").write_text("habari ya asubuhi\nasante sana\n")
+    recipe = tmp_path / "r.py"
+    recipe.write_text("from xdata.io import TextSource\nfrom xdata.pipeline import Identity, Pipeline\n\n\n"
+                      "def build(ctx):\n"
+                      "    return Pipeline('r', TextSource(ctx.here('in.txt'), ctx.option('lang', 'sw')), [Identity()])\n")
+    versions = []
+    for i, lang in enumerate(("ha", "sw", "sw")):
+        out = tmp_path / f"o{i}"
+        r = subprocess.run(XDATA + ["run", str(recipe), "--out", str(out), "--set", f"lang={lang}", "--workers", "1"],
+                           capture_output=True, text=True, timeout=300)
+        assert r.returncode == 0, r.stderr
+        versions.append(read_manifest(out)["version"])
+    assert versions[0] != versions[1] and versions[1] == versions[2]

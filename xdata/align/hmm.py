@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import zipfile
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -571,22 +572,29 @@ class HMMAligner:
         except FileNotFoundError as e:
             raise InputError(f"not a saved xdata aligner (missing {Path(e.filename).name}); "
                              "expected a directory written by HMMAligner.save or `xdata align --save-model`", path=p) from e
-        if meta.get("format") != FORMAT:
-            raise InputError(f"unknown aligner format {meta.get('format')!r}; expected {FORMAT!r}", path=p / "model.json")
-        self = cls(HMMConfig(**meta["config"]))
-        self.src_vocab = _Vocab(meta["src_vocab"])
-        self.tgt_vocab = _Vocab(meta["tgt_vocab"])
-        self.priors_digest = meta["priors_digest"]
-        self.log = meta["log"]
-        ne, nf = len(self.src_vocab.words), len(self.tgt_vocab.words)
-        for name, (a, b), pn in (("fwd", (ne, nf), meta["p_null"][0]), ("bwd", (nf, ne), meta["p_null"][1])):
-            d = _Direction.__new__(_Direction)
-            d.cfg, d.n_e, d.n_f = self.cfg, a, b
-            d.pair_keys = arrays[f"{name}_pair_keys"]
-            d.pair_e = d.pair_keys // max(b, 1)
-            d.t, d.t_null, d.jump = arrays[f"{name}_t"], arrays[f"{name}_t_null"], arrays[f"{name}_jump"]
-            d.p_null = pn
-            setattr(self, name, d)
+        except (ValueError, OSError, zipfile.BadZipFile, UnicodeDecodeError) as e:  # JSONDecodeError is a ValueError
+            raise InputError(f"saved aligner is damaged ({type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}); "
+                             "save it again", path=p) from None
+        if not isinstance(meta, dict) or meta.get("format") != FORMAT:
+            got = meta.get("format") if isinstance(meta, dict) else None
+            raise InputError(f"unknown aligner format {got!r}; expected {FORMAT!r}", path=p / "model.json")
+        try:
+            self = cls(HMMConfig(**meta["config"]))
+            self.src_vocab = _Vocab(meta["src_vocab"])
+            self.tgt_vocab = _Vocab(meta["tgt_vocab"])
+            self.priors_digest = meta["priors_digest"]
+            self.log = meta["log"]
+            ne, nf = len(self.src_vocab.words), len(self.tgt_vocab.words)
+            for name, (a, b), pn in (("fwd", (ne, nf), meta["p_null"][0]), ("bwd", (nf, ne), meta["p_null"][1])):
+                d = _Direction.__new__(_Direction)
+                d.cfg, d.n_e, d.n_f = self.cfg, a, b
+                d.pair_keys = arrays[f"{name}_pair_keys"]
+                d.pair_e = d.pair_keys // max(b, 1)
+                d.t, d.t_null, d.jump = arrays[f"{name}_t"], arrays[f"{name}_t_null"], arrays[f"{name}_jump"]
+                d.p_null = pn
+                setattr(self, name, d)
+        except (KeyError, TypeError, ValueError, OSError, zipfile.BadZipFile) as e:
+            raise InputError(f"saved aligner is damaged ({type(e).__name__}: {e}); save it again", path=p) from None
         if self.digest != meta["digest"]:
             raise InputError("the saved aligner's parameters do not match its recorded digest (damaged?)", path=p)
         return self
