@@ -59,7 +59,7 @@ def _sents(path):
 
 def _proj(files, out, *extra):
     r = runner.invoke(app, ["project", "--src", str(files / "en.conllu"), "--tgt", str(files / "xx.conllu"),
-                            "--method", "builtin", "--out", str(out), *extra])
+                            "--method", "builtin", "--out", str(out), "--overwrite", *extra])
     assert r.exit_code == 0, r.output
     return r
 
@@ -182,5 +182,5 @@ def test_span_misc_records_sources_through_crossing_links(tmp_path):
     assert {x["misc"]["ProjSpan"] for x in w[1:5]} == {"2-4"} and w[1]["misc"]["ProjConf"] == "0.75"
     (tmp_path / "links").write_text("0-9\n", encoding="utf-8")
     r = runner.invoke(app, ["project", "--src", str(src), "--tgt", str(tgt), "--field", "ner", "--alignment",
-                            str(tmp_path / "links"), "--out", str(out)])
+                            str(tmp_path / "links"), "--out", str(out), "--overwrite"])
     assert r.exit_code != 0 and "out of range" in r.output

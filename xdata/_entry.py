@@ -9,6 +9,17 @@ from __future__ import annotations
 import sys
 
 INTERRUPTED = "interrupted: stopped without writing a result (any --out is as it was before)"
+_reported = False
+
+
+def report_interrupt() -> None:
+    """Say once that the command was interrupted (typer turns a Ctrl-C during argument parsing
+    into a silent exit 130; the verbs' own handler reports one during the work)."""
+    global _reported
+    if not _reported:
+        _reported = True
+        sys.stderr.write(INTERRUPTED + "\n")
+        sys.stderr.flush()
 
 
 def main() -> None:
@@ -17,5 +28,9 @@ def main() -> None:
 
         cli_main()
     except KeyboardInterrupt:
-        sys.stderr.write(INTERRUPTED + "\n")
+        report_interrupt()
         raise SystemExit(130) from None
+    except SystemExit as e:
+        if e.code == 130:
+            report_interrupt()
+        raise

@@ -16,6 +16,7 @@ import collections
 import multiprocessing as mp
 import os
 import signal
+import threading
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, Callable, Iterator, TypeVar
@@ -33,7 +34,9 @@ class WorkerDied(PipelineError):
 
 def _bootstrap(init: Callable[..., Any] | None, args: tuple[Any, ...]) -> None:
     global _INIT_ERROR
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # also drops a Ctrl-C pending since the start
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
     if init is None:
         return
     try:
@@ -57,6 +60,29 @@ class WorkerPool:
         self.what = what
         self._ex = ProcessPoolExecutor(workers, mp_context=ctx, initializer=_bootstrap, initargs=(init, args))
         self._seen: dict[int, Any] = {}
+        self._start_all()
+
+    def _start_all(self) -> None:
+        """Start every worker now, with SIGINT blocked, so no worker can die of a Ctrl-C.
+
+        A worker started on demand would take a Ctrl-C that arrives while it imports its
+        modules (before its set-up ignores SIGINT) and print a traceback. A blocked signal
+        stays blocked in the new process (across the exec of a spawned one), where its set-up
+        then ignores it; in the driver, a Ctrl-C that arrives meanwhile is delivered as soon
+        as the workers have started, not lost.
+        """
+        ex = self._ex
+        block = hasattr(signal, "pthread_sigmask") and threading.current_thread() is threading.main_thread()
+        if block:
+            signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+        try:
+            if hasattr(ex, "_safe_to_dynamically_spawn_children") and hasattr(ex, "_start_executor_manager_thread"):
+                ex._safe_to_dynamically_spawn_children = False  # type: ignore[attr-defined]
+                ex._start_executor_manager_thread()  # type: ignore[attr-defined]
+                self._seen.update(getattr(ex, "_processes", None) or {})
+        finally:
+            if block:
+                signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
 
     def submit(self, fn: Callable[..., T], *args: Any) -> Callable[[], T]:
         """Start ``fn(*args)`` in a worker; returns a function that waits for its result."""

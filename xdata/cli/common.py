@@ -59,9 +59,9 @@ def handle_errors(fn: F) -> F:
             raise typer.Exit(0) from None
         except KeyboardInterrupt:
             # Workers are already stopped and a dataset --out is left as it was (see xdata.workers).
-            from .._entry import INTERRUPTED
+            from .._entry import report_interrupt
 
-            typer.echo(INTERRUPTED, err=True)
+            report_interrupt()
             raise typer.Exit(130) from None
         except OSError as e:  # disk full, read-only or missing directory, permission denied, ...
             where = f"{e.filename}: " if e.filename else ""
