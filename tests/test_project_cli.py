@@ -101,7 +101,7 @@ def test_gold_is_cleared_or_moved_aside(files, tmp_path):
     tgt.write_text("# sent_id = a\n" + _row(1, "chat", "NOUN", "O") + "\n" + _row(2, "zut", "INTJ", "O") + "\n\n",
                    encoding="utf-8")
     r = runner.invoke(app, ["project", "--src", str(src), "--tgt", str(tgt), "--field", "upos", "--method", "builtin",
-                            "--sym", "intersection", "--no-retag", "--out", str(out)])
+                            "--sym", "intersection", "--no-retag", "--out", str(out), "--overwrite"])
     assert r.exit_code == 0, r.output
     w = conllu_words(_sents(out)[0])
     assert [x["upos"] for x in w] == ["NOUN", "_"]
