@@ -184,7 +184,7 @@ def test_fast_engine_equals_reference(sents, ratio, sprob, multi, protect, capit
     rows = [{"lang": "en", "tokens": t, "tags": g} for t, g in sents]
     src = FrameSource(rows)
     batch = next(src.batches(100)).rows
-    from xdata.pipeline.executor import BatchRunner
+    from xdata.pipeline.executors import BatchRunner
     from xdata.pipeline.step import Context
 
     batch = BatchRunner([], "tagged", "mem", "v", 3).start(batch)

@@ -175,7 +175,7 @@ def test_vectorized_row_hash_equals_xxhash_per_row(values, salt):
 def test_native_pipelines_run_as_threads_with_the_same_bytes(corpus, tmp_path, monkeypatch):
     """Parsing + Identity are native (polars): with workers > 1 the local executor runs blocks as
     threads. The bytes must equal the in-process run and the process-pool run."""
-    from xdata.pipeline.executor import BatchRunner, LocalExecutor
+    from xdata.pipeline.executors import BatchRunner, LocalExecutor
 
     used = []
     real = LocalExecutor._map_threads

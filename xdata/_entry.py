@@ -6,21 +6,7 @@ print a KeyboardInterrupt traceback. Once a verb runs, ``handle_errors`` handles
 
 from __future__ import annotations
 
-import sys
-
-INTERRUPTED = "interrupted: stopped without writing a result (any --out is as it was before)"
-_reported = False
-
-
-def report_interrupt() -> None:
-    """Say once that the command was interrupted (typer turns a Ctrl-C during argument parsing
-    into a silent exit 130; the verbs' own handler reports one during the work)."""
-    global _reported
-    if not _reported:
-        _reported = True
-        sys.stderr.write(INTERRUPTED + "\n")
-        sys.stderr.flush()
-
+from .interrupt import report_interrupt
 
 def main() -> None:
     try:

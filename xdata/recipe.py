@@ -16,6 +16,7 @@ from typing import Any
 from .errors import ConfigError
 from .hashing import digest_file
 from .pipeline import Pipeline, run
+from .pipeline.executors import DEFAULT_BATCH_SIZE
 
 
 @dataclass
@@ -64,7 +65,7 @@ def build_recipe(path: str | Path, options: dict[str, str] | None = None) -> Pip
 
 
 def run_recipe(path: str | Path, out: str | Path, *, executor: str = "local", seed: int = 0,
-               batch_size: int = 10_000, workers: int | None = None, options: dict[str, str] | None = None,
+               batch_size: int = DEFAULT_BATCH_SIZE, workers: int | None = None, options: dict[str, str] | None = None,
                progress: bool | None = None, overwrite: bool = False) -> dict[str, Any]:
     """Build and run a recipe; returns the manifest of the dataset written to ``out``."""
     pipe = build_recipe(path, options)

@@ -16,6 +16,8 @@ from typing import Any, Callable, TypeVar
 import typer
 
 from ..errors import XdataError
+from ..interrupt import report_interrupt
+from ..pipeline.executors.base import DEFAULT_BATCH_SIZE
 
 app = typer.Typer(
     name="xdata",
@@ -34,7 +36,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 # Options every dataset-writing verb takes, with the same meaning everywhere.
 OUT = typer.Option(..., "--out", help="Dataset version directory to write (data/, rejects/, manifest.json, ...).")
 SEED = typer.Option(0, "--seed", help="Recipe seed: per-row randomness derives from (seed, step, row id).")
-BATCH_SIZE = typer.Option(10_000, "--batch-size", min=1, help="Rows per batch (does not change the output).")
+BATCH_SIZE = typer.Option(DEFAULT_BATCH_SIZE, "--batch-size", min=1, help="Rows per batch (does not change the output).")
 WORKERS = typer.Option(None, "--workers", min=1, help="Worker processes (default: all cores; does not change the output).")
 OVERWRITE = typer.Option(False, "--overwrite", help="Replace a finished dataset already in --out.")
 PROGRESS = typer.Option(None, "--progress/--no-progress", help="Progress bar on stderr (default: when a terminal).")
@@ -59,8 +61,6 @@ def handle_errors(fn: F) -> F:
             raise typer.Exit(0) from None
         except KeyboardInterrupt:
             # Workers are already stopped and a dataset --out is left as it was (see xdata.workers).
-            from .._entry import report_interrupt
-
             report_interrupt()
             raise typer.Exit(130) from None
         except OSError as e:  # disk full, read-only or missing directory, permission denied, ...

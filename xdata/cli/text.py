@@ -21,7 +21,7 @@ def lid(
 ) -> None:
     """Identify the language of each stdin line: `lang<TAB>prob`, exactly one output line per input line."""
     from ..lid import identify_stream
-    from ..pipeline.executor import default_workers
+    from ..pipeline.executors import default_workers
 
     identify_stream(sys.stdin.buffer, sys.stdout, model=str(model) if model else None, k=k, chunk=chunk,
                     workers=workers or default_workers(),
@@ -49,7 +49,7 @@ def normalize(
     from ..langs import parse_lang
     from ..normalize import normalize as norm
     from ..normalize.translit import transliterate
-    from ..pipeline.executor import default_workers
+    from ..pipeline.executors import default_workers
 
     if translit:
         transliterate("", translit)  # validate the scheme before reading input

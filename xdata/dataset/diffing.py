@@ -56,7 +56,7 @@ def _shard_paths(d: Path, m: dict[str, Any]) -> list[Path]:
     import pyarrow.parquet as pq
 
     from ..errors import InputError
-    from .ops import shard_file
+    from .shards import shard_file
 
     out = []
     for s in m["shards"]:

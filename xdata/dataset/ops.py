@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
-import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -16,44 +14,12 @@ from ..errors import InputError
 from ..hashing import digest_file
 from ..records import CONTENT
 from .manifest import MANIFEST, read_manifest
+from .shards import SHARD_RE as _SHARD_RE
+from .shards import read_shard, shard_file
+from .diffing import diff as streaming_diff
 
 _OWN_FILES = {MANIFEST, "README.md", "croissant.json"}
 _OWN_DIRS = {"data", "rejects"}
-_SHARD_RE = re.compile(r"^(data|rejects)/[A-Za-z0-9._-]+\.parquet$")
-
-
-def shard_file(directory: str | Path, rel: Any) -> Path:
-    """The file a manifest's shard path names, confined to the dataset directory.
-
-    A manifest is data, not instructions: a shard path must be ``data/NAME.parquet`` or
-    ``rejects/NAME.parquet`` and name a regular file (no ``..``, no absolute path, no symbolic
-    link, no device), so no command follows it out of the dataset or hangs reading a device.
-    """
-    d = Path(directory)
-    if not isinstance(rel, str) or not _SHARD_RE.match(rel) or ".." in rel.split("/"):
-        raise InputError(f"manifest names the shard {rel!r}; expected data/NAME.parquet or rejects/NAME.parquet "
-                         "inside the dataset directory", path=d / MANIFEST)
-    p = d / rel
-    if p.is_symlink():
-        raise InputError("shard is a symbolic link; a dataset's shards must be its own files", path=p)
-    try:
-        st = p.stat()
-    except FileNotFoundError:
-        raise InputError("shard listed in the manifest is missing", path=p) from None
-    if not stat.S_ISREG(st.st_mode):
-        raise InputError("shard is not a regular file", path=p)
-    return p
-
-
-def read_shard(directory: str | Path, rel: Any, columns: list[str] | None = None) -> pl.DataFrame:
-    """Read one shard (confined as in :func:`shard_file`); garbage is an error naming the file."""
-    p = shard_file(directory, rel)
-    try:
-        return pl.read_parquet(p, columns=columns)
-    except (pl.exceptions.PolarsError, OSError) as e:
-        raise InputError(f"not a readable Parquet shard ({str(e).splitlines()[0]})", path=p) from None
-
-
 @dataclass
 class VerifyReport:
     """What differs between a dataset directory and its manifest."""
@@ -220,8 +186,6 @@ def diff(a: str | Path, b: str | Path) -> dict[str, Any]:
     Streams both datasets through id-hash buckets on disk (:mod:`xdata.dataset.diffing`), so
     memory stays bounded whatever their size.
     """
-    from .diffing import diff as streaming_diff
-
     return streaming_diff(a, b)
 
 

@@ -1,6 +1,7 @@
 """Steps, pipelines and executors."""
 
-from .executor import Executor, LocalExecutor, get_executor, run
+from .executors import Executor, get_executor, run
+from .executors.local import LocalExecutor
 from .pipeline import Pipeline
 from .step import Context, FilterStep, Identity, MapStep, NoParams, Step, StepResult, merge_meta
 

@@ -1,7 +1,7 @@
 """The Ray executor: the same blocks and steps as the local executor, run on a Ray cluster.
 
 Each block of input rows goes to an actor of a pool; an actor holds one
-:class:`~xdata.pipeline.executor.BatchRunner`, so a model or lexicon step loads its
+:class:`~xdata.pipeline.executors.base.BatchRunner`, so a model or lexicon step loads its
 resources once per actor (``setup()``), never per batch. Results come back in input order,
 shards are written per block exactly as locally, so the output bytes are the same as with
 ``--executor local``. Ray is imported only when this executor is used (extra ``ray``).
@@ -15,9 +15,9 @@ import os
 import sys
 from typing import Any, Iterator
 
-from ..errors import MissingDependency
-from ..workers import WorkerDied, in_order
-from .executor import BatchRunner, BlockOutput, Executor
+from ...errors import MissingDependency
+from ...workers import WorkerDied, in_order
+from .base import BatchRunner, BlockOutput, Executor
 
 
 class RayExecutor(Executor):

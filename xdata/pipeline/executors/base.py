@@ -1,4 +1,4 @@
-"""Executors run a pipeline: read batches, apply the steps, write a versioned dataset.
+"""The executor contract: what every executor shares (the work on one block, accounting, writing).
 
 The work on one batch (:class:`BatchRunner`) is the same for every executor; an executor
 only decides where batches run. Batches come back in input order, rows carry ids derived
@@ -8,7 +8,6 @@ depend on the batch size, the worker count or the executor.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import sys
 import time
@@ -19,13 +18,13 @@ from typing import Any, Iterator
 
 import polars as pl
 
-from ..errors import ConfigError, PipelineError
-from ..hashing import hex_prefix, xxh3_128_rows
-from ..workers import in_order
-from ..records import CONTENT, ID_FIELDS, OPTIONAL, REJECT_SCHEMA, validate
-from .pipeline import Pipeline
-from .step import Context, Step, StepResult
+from ...errors import ConfigError, PipelineError
+from ...hashing import hex_prefix, xxh3_128_rows
+from ...records import CONTENT, ID_FIELDS, OPTIONAL, REJECT_SCHEMA, validate
+from ..pipeline import Pipeline
+from ..step import Context, Step, StepResult
 
+#: Rows per batch a step sees, unless told otherwise (``--batch-size``); the output never depends on it.
 DEFAULT_BATCH_SIZE = 10_000
 
 
@@ -156,7 +155,7 @@ class BatchRunner:
 
     def run_block(self, index: int, chunk: Any) -> BlockOutput:
         """Parse a raw chunk, run the row steps batch by batch, write the shards if asked."""
-        from ..dataset.writer import write_block
+        from ...dataset.writer import write_block
 
         sb = self.parser.parse(chunk) if self.parser is not None else chunk
         read = Counts(sb.rows.height + sb.rejects.height, sb.rows.height, sb.rejects.height)
@@ -185,22 +184,6 @@ class BatchRunner:
         return BlockOutput(index, read, counts, rows=out, rejects=rej)
 
 
-# -- worker process plumbing (spawned processes get the runner once, then batches) --------
-_WORKER: BatchRunner | None = None
-
-
-def _init_worker(payload: bytes) -> None:
-    global _WORKER
-    import cloudpickle
-
-    _WORKER = cloudpickle.loads(payload)
-
-
-def _work(index: int, chunk: Any) -> BlockOutput:
-    assert _WORKER is not None
-    return _WORKER.run_block(index, chunk)
-
-
 #: Input rows per block. A block is the unit of parallel work and its output is one shard,
 #: so shard boundaries depend only on the input, never on --batch-size or --workers.
 BLOCK_ROWS = 50_000
@@ -217,7 +200,7 @@ class Executor(ABC):
     def run(self, pipeline: Pipeline, out: str | Path, *, seed: int = 0, batch_size: int = DEFAULT_BATCH_SIZE,
             workers: int | None = None, recipe: dict[str, Any] | None = None, progress: bool | None = None,
             overwrite: bool = False, block_rows: int | None = None) -> dict[str, Any]:
-        from ..dataset.writer import DatasetWriter
+        from ...dataset.writer import DatasetWriter
 
         if batch_size < 1:
             raise ConfigError(f"batch size must be at least 1, got {batch_size}")
@@ -245,7 +228,7 @@ class Executor(ABC):
     def _run(self, pipeline: Pipeline, writer: Any, src: Any, version: str, row_steps: list[Step],
              driver_steps: list[Step], kind_after_rows: str, out_kind: str, *, seed: int, batch_size: int,
              workers: int, block_rows: int, progress: bool | None) -> dict[str, Any]:
-        from ..dataset.writer import write_block
+        from ...dataset.writer import write_block
 
         # Workers write shards themselves unless steps remain for the driver (global steps).
         runner = BatchRunner(row_steps, src.kind, src.name, version, seed, parser=src.parser(),
@@ -287,95 +270,6 @@ class Executor(ABC):
 
 def default_workers() -> int:
     return max(1, min(os.cpu_count() or 1, 8))
-
-
-class LocalExecutor(Executor):
-    """Streams batches through a process pool on this machine, with bounded memory.
-
-    At most ``workers + 1`` blocks are in flight; results are consumed in input order.
-    With ``workers=1`` everything runs in this process. When parsing and every step are native
-    (polars/Arrow work that releases the GIL, see ``Step.native``), blocks run as threads of
-    this process: no worker start-up and no copying of blocks. Otherwise blocks go to a pool of
-    spawned processes. Either way the output bytes are the same.
-    """
-
-    def map_blocks(self, runner: BatchRunner, chunks: Iterator[tuple[int, Any]],
-                   workers: int) -> Iterator[BlockOutput]:
-        if workers == 1:
-            for i, chunk in chunks:
-                yield runner.run_block(i, chunk)
-            return
-        if runner.native:
-            yield from self._map_threads(runner, chunks, workers)
-            return
-        import cloudpickle
-
-        from ..workers import WorkerPool
-
-        payload = cloudpickle.dumps(runner)
-        # Workers start on demand during the run, so their environment and the hidden main
-        # module stay in place until the pool is closed.
-        saved = {k: os.environ.get(k) for k in ("POLARS_MAX_THREADS", "XDATA_WORKERS")}
-        os.environ["POLARS_MAX_THREADS"] = "1"  # each worker is one core's worth of work
-        os.environ["XDATA_WORKERS"] = str(workers)  # engines share the cores among workers
-        try:
-            with _main_module_hidden(), WorkerPool(workers, _init_worker, (payload,), what="pipeline worker") as pool:
-                yield from in_order(lambda i, chunk: pool.submit(_work, i, chunk), chunks, workers)
-        finally:
-            for k, v in saved.items():
-                if v is None:
-                    os.environ.pop(k, None)
-                else:
-                    os.environ[k] = v
-
-    @staticmethod
-    def _map_threads(runner: BatchRunner, chunks: Iterator[tuple[int, Any]], workers: int) -> Iterator[BlockOutput]:
-        from concurrent.futures import ThreadPoolExecutor
-
-        for s in runner.steps:
-            s.ensure_ready()
-        pool = ThreadPoolExecutor(workers, thread_name_prefix="xdata-block")
-        try:
-            yield from in_order(lambda i, chunk: pool.submit(runner.run_block, i, chunk).result, chunks, workers)
-        finally:  # on an error or Ctrl-C, queued blocks are dropped; running ones end with their block
-            pool.shutdown(wait=True, cancel_futures=True)
-
-
-@contextlib.contextmanager
-def _main_module_hidden() -> Iterator[None]:
-    """Keep spawned workers from re-running the caller's script.
-
-    Spawned processes normally import ``__main__`` again, which re-executes a script that
-    calls ``run()`` without an ``if __name__ == "__main__"`` guard. Workers need nothing from
-    it (steps travel by cloudpickle), so the main module's file and spec are hidden while
-    the pool starts.
-    """
-    main = sys.modules.get("__main__")
-    saved = {k: getattr(main, k) for k in ("__file__", "__spec__") if main is not None and hasattr(main, k)}
-    try:
-        if "__file__" in saved:
-            delattr(main, "__file__")
-        if "__spec__" in saved:
-            main.__spec__ = None  # type: ignore[union-attr]
-        yield
-    finally:
-        for k, v in saved.items():
-            setattr(main, k, v)
-
-
-def get_executor(name: str) -> Executor:
-    if name == "local":
-        return LocalExecutor()
-    if name == "ray":
-        from .ray_executor import RayExecutor
-
-        return RayExecutor()
-    raise ConfigError(f"unknown executor {name!r}; expected 'local' or 'ray'")
-
-
-def run(pipeline: Pipeline, out: str | Path, *, executor: str = "local", **kw: Any) -> dict[str, Any]:
-    """Run ``pipeline`` and write the dataset to ``out``; returns the manifest."""
-    return get_executor(executor).run(pipeline, out, **kw)
 
 
 class _Progress:
