@@ -36,7 +36,7 @@ class ConlluDoc:
 
     @classmethod
     def read(cls, path: str | Path) -> "ConlluDoc":
-        from ..io.readers import read_conllu_sentences
+        from ..io.readers.conllu import read_conllu_sentences
 
         lines, sents = [], []
         for first, s in read_conllu_sentences(path):
@@ -45,7 +45,7 @@ class ConlluDoc:
         return cls(str(path), sents, lines)
 
     def words(self, k: int) -> list[dict[str, Any]]:
-        from ..io.readers import conllu_words
+        from ..io.readers.conllu import conllu_words
 
         return conllu_words(self.sentences[k])
 
@@ -65,21 +65,15 @@ def resolve_field(name: str) -> str:
 
 
 def _get(word: dict[str, Any], fld: str) -> str:
-    from ..io.readers import conllu_field_value
+    from ..io.readers.conllu import conllu_field_value
 
     return conllu_field_value(word, fld)
 
 
 def _set(word: dict[str, Any], fld: str, value: str | None) -> None:
-    if fld.startswith("misc:"):
-        misc = dict(word.get("misc") or {})
-        if value is None:
-            misc.pop(fld[5:], None)
-        else:
-            misc[fld[5:]] = value
-        word["misc"] = misc or None
-    else:
-        word[fld] = "_" if value is None else value
+    from ..io.readers.conllu import set_conllu_field
+
+    set_conllu_field(word, fld, value)
 
 
 def _add_misc(word: dict[str, Any], **items: str) -> None:
