@@ -192,7 +192,7 @@ def test_align_step_same_output_for_batch_sizes_1_and_7(tmp_path, saved_aligner,
     else:
         from xdata.align.neural import NeuralAligner
 
-        want = [format_links(x) for x in NeuralAligner(encoder).align(src, tgt)[0]]
+        want = [format_links(x) for x in NeuralAligner(encoder).align(src, tgt).links]
     got = a["alignment"].to_list()
     assert got == want and all(got)
     assert all(0.0 < x <= 1.0 for x in a["align_score"].to_list())

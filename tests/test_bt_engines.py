@@ -10,7 +10,8 @@ from typer.testing import CliRunner
 
 from xdata.backtranslate import Decoding, EngineSpec, add_noise, hypothesis_seeds, load_engine, plan_batches
 from xdata.backtranslate.cache import TranslationCache
-from xdata.backtranslate.hf import HFEngine, model_digest
+from xdata.backtranslate.hf import HFEngine
+from xdata.models import model_digest
 from xdata.backtranslate.step import BackTranslate
 from xdata.backtranslate.toy import build_toy_marian, toy_sentences
 from xdata.cli import app

@@ -9,7 +9,7 @@ PKG = Path(__file__).resolve().parents[1] / "xdata"
 
 #: Layers, bottom first: a module may import (at module level) only from its own layer or below.
 LAYERS = [
-    {"errors", "hashing", "langs", "records", "workers", "interrupt"},
+    {"errors", "hashing", "langs", "records", "workers", "interrupt", "models"},
     {"io", "dataset", "lexicon"},
     {"pipeline", "recipe"},
     {"normalize", "tokenize", "lid", "filters", "align", "project", "backtranslate", "codeswitch", "steps"},

@@ -522,7 +522,7 @@ class HMMAligner:
 
     def align(self, src: Sequence[Sequence[str]], tgt: Sequence[Sequence[str]], sym: str = "grow-diag-final-and"):
         """Align pairs with the fixed model: an :class:`~xdata.align.AlignResult`."""
-        from . import AlignResult, symmetrize
+        from .links import AlignResult, symmetrize
 
         if len(src) != len(tgt):
             raise InputError(f"{len(src)} source sentences but {len(tgt)} target sentences")

@@ -19,17 +19,27 @@ No training: it works on any pair of languages the encoder covers, with no paral
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Callable, ClassVar
 
 import numpy as np
 
 from ..errors import ConfigError
+from .aligners import Aligner, Capabilities
+from .links import AlignResult
+from .priors import AlignPriors
 
 MATCHINGS = ("argmax", "itermax")
 
 
 @dataclass
-class NeuralAligner:
-    model: str
+class NeuralAligner(Aligner):
+    """SimAlign-style aligner over a transformers encoder: no training, symmetric links directly."""
+
+    name: ClassVar[str] = "neural"
+    capabilities: ClassVar[Capabilities] = Capabilities(trainable=False, saveable=False, takes_priors=False,
+                                                        deterministic=True, directional=False)
+
+    model: str = ""
     layer: int = 8
     matching: str = "itermax"
     iterations: int = 2
@@ -37,6 +47,8 @@ class NeuralAligner:
     device: str = "cpu"
 
     def __post_init__(self) -> None:
+        if not self.model:
+            raise ConfigError("the neural aligner needs model= (a transformers encoder: directory or hub name)")
         if self.matching not in MATCHINGS:
             raise ConfigError(f"matching must be one of {', '.join(MATCHINGS)}, got {self.matching!r}")
         import transformers
@@ -110,7 +122,15 @@ class NeuralAligner:
     def links(self, sim: np.ndarray) -> set[tuple[int, int]]:
         return match(sim, self.matching, self.iterations)
 
-    def align(self, src: list[list[str]], tgt: list[list[str]]) -> tuple[list[set[tuple[int, int]]], list[float]]:
+    def align(self, src: list[list[str]], tgt: list[list[str]], *, sym: str = "grow-diag-final-and",
+              extra_src: list[list[str]] | None = None, extra_tgt: list[list[str]] | None = None,
+              priors: AlignPriors | None = None, progress: Callable[[str], None] | None = None) -> AlignResult:
+        """Links per pair, each with a confidence in [0, 1] (mean similarity of its linked words).
+        ``sym`` does not apply (the links are symmetric already)."""
+        links, scores = self.links_and_scores(src, tgt)
+        return AlignResult([sorted(x) for x in links], [max(0.0, min(1.0, x)) for x in scores], self.describe())
+
+    def links_and_scores(self, src: list[list[str]], tgt: list[list[str]]) -> tuple[list[set[tuple[int, int]]], list[float]]:
         """Links per pair and a confidence (mean similarity of the linked words)."""
         es, et = self.embed(src), self.embed(tgt)
         out, scores = [], []

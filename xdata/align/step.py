@@ -20,7 +20,7 @@ import polars as pl
 
 from ..errors import ConfigError, InputError
 from ..pipeline import Context, FilterStep, MapStep
-from . import HEURISTICS, format_links
+from .links import HEURISTICS, format_links
 
 TOKENIZATIONS = ("whitespace", "words", "columns")
 
@@ -79,29 +79,25 @@ class Align(MapStep):
             meta = json.loads((Path(p.model_dir) / "model.json").read_text(encoding="utf-8"))
             return {"aligner": meta["digest"]}
         if Path(p.model).exists():
-            from ..backtranslate.hf import model_digest
+            from ..models import model_digest
 
             return {"encoder": model_digest(Path(p.model))}
         return {"encoder": f"hub:{p.model}"}
 
     def setup(self) -> None:
+        from .aligners import make_aligner
+
         p = self.params
+        if p.model and p.threads:
+            # One worker per core already: torch's own thread pool on top of it oversubscribes
+            # the cores, which made a small encoder 40x slower on a loaded 2-core machine.
+            import torch
+
+            torch.set_num_threads(p.threads)
         if p.model_dir:
-            from .hmm import HMMAligner
-
-            self._r_builtin = HMMAligner.load(p.model_dir)
-            self._r_neural = None
+            self._r_aligner = make_aligner("builtin", load_model=p.model_dir)
         else:
-            from .neural import NeuralAligner
-
-            if p.threads:
-                # One worker per core already: torch's own thread pool on top of it oversubscribes
-                # the cores, which made a small encoder 40x slower on a loaded 2-core machine.
-                import torch
-
-                torch.set_num_threads(p.threads)
-            self._r_builtin = None
-            self._r_neural = NeuralAligner(p.model, layer=p.layer, matching=p.matching)
+            self._r_aligner = make_aligner("neural", model=p.model, layer=p.layer, matching=p.matching)
 
     def _tokens(self, batch: pl.DataFrame) -> tuple[list[list[str]], list[list[str]]]:
         mode = self.params.tokenize
@@ -121,15 +117,15 @@ class Align(MapStep):
 
     def map(self, batch: pl.DataFrame, ctx: Context) -> pl.DataFrame:
         src, tgt = self._tokens(batch)
-        if self._r_builtin is not None:
-            res = self._r_builtin.align(src, tgt, self.params.sym)  # each pair on its own: batch-independent
+        if self._r_aligner.capabilities.trainable and self.params.model_dir:
+            res = self._r_aligner.align(src, tgt, sym=self.params.sym)  # a saved aligner: each pair on its own
             links, scores = res.links, res.scores
         else:
             links, scores = [], []
             for s, t in zip(src, tgt):  # one pair at a time: padding never changes another pair's vectors
-                ls, sc = self._r_neural.align([s], [t])
-                links.append(sorted(ls[0]))
-                scores.append(max(0.0, min(1.0, sc[0])))
+                one = self._r_aligner.align([s], [t])
+                links.append(one.links[0])
+                scores.append(one.scores[0])
         return batch.with_columns(pl.Series("alignment", [format_links(x) for x in links], pl.String),
                                   pl.Series("align_score", scores, pl.Float64))
 

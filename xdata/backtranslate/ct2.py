@@ -56,7 +56,7 @@ def is_converted(path: Path) -> bool:
 
 def convert(model: str, quantization: str | None = None, revision: str | None = None) -> Path:
     """The CTranslate2 directory for a transformers model, converting it (once) if needed."""
-    from .hf import model_digest, resolve_model_dir
+    from ..models import model_digest, resolve_model_dir
 
     _require_ct2()
     src = resolve_model_dir(model, revision)
@@ -236,14 +236,15 @@ class CT2Engine:
     @property
     def digest(self) -> str:
         if self._digest is None:
-            from .hf import model_digest
+            from ..models import model_digest
 
             self._digest = hashlib.sha256(f"ct2\0{model_digest(self.dir)}\0{self.compute_type}\0{self.out_lang}"
                                           .encode()).hexdigest()
         return self._digest
 
     def describe(self) -> dict[str, Any]:
-        from .hf import display_name, model_digest
+        from ..models import model_digest
+        from .hf import display_name
 
         d = {"engine": "ct2", "model": display_name(self.model_name), "compute_type": self.compute_type,
              "weights_digest": self.info.get("source_digest") or model_digest(self.dir),

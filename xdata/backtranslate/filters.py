@@ -151,7 +151,7 @@ class RoundTripFilter(FilterStep):
         p = self.params
         if p.engine == "lexicon":
             return {"lexicon": digest_file(p.lexicon)}  # type: ignore[arg-type]
-        from .hf import model_digest, resolve_model_dir
+        from ..models import model_digest, resolve_model_dir
 
         return {"model": model_digest(resolve_model_dir(p.model))}  # type: ignore[arg-type]
 

@@ -38,15 +38,21 @@ def _check_writable(path: Optional[Path], option: str) -> None:
 
 def _check_align_options(method: str, *, priors: Optional[Path], save_priors: Optional[Path],
                          save_model: Optional[Path], from_model: Optional[Path], extra: bool) -> None:
-    """Reject option combinations that would be silently ignored, before reading any corpus."""
+    """Reject option combinations that would be silently ignored, before reading any corpus
+    (by the aligner's declared capabilities, not its name)."""
+    from ..align import ALIGNERS, aligner_class
     from ..errors import ConfigError
 
-    if method == "neural":
-        for given, flag in ((priors, "--priors"), (save_priors, "--save-priors"), (save_model, "--save-model"),
-                            (from_model, "--from-model")):
-            if given is not None:
-                raise ConfigError(f"{flag} applies to the statistical aligners (builtin, eflomal), "
-                                  "not to --method neural")
+    if from_model is not None and method not in ("auto", "builtin"):
+        raise ConfigError(f"--from-model aligns with a saved builtin aligner; it cannot be used with --method {method}")
+    caps = aligner_class("builtin" if from_model is not None else method).capabilities
+    with_priors = ", ".join(n for n in ALIGNERS if aligner_class(n).capabilities.takes_priors)
+    for given, ok, flag, what in ((priors, caps.takes_priors, "--priors", f"the statistical aligners ({with_priors})"),
+                                  (save_priors, caps.takes_priors, "--save-priors", f"the statistical aligners ({with_priors})"),
+                                  (save_model, caps.saveable, "--save-model", "aligners that can be saved"),
+                                  (from_model, caps.saveable, "--from-model", "aligners that can be saved")):
+        if given is not None and not ok:
+            raise ConfigError(f"{flag} applies to {what}, not to --method {method}")
     if from_model is not None:
         if method not in ("auto", "builtin"):
             raise ConfigError(f"--from-model aligns with a saved builtin aligner; it cannot be used with --method {method}")

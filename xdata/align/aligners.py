@@ -1,0 +1,177 @@
+"""Aligners behind one interface: each is a class with ``align()`` returning :class:`AlignResult`
+and declared :class:`Capabilities`, found by name in :data:`ALIGNERS`.
+
+A new aligner is one module with an :class:`Aligner` subclass plus one line in
+:data:`ALIGNERS`; ``align_corpus``, the ``Align`` step and the CLI check its capabilities
+(trainable, saveable, takes priors, deterministic) instead of its name.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import importlib.util
+import tempfile
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, ClassVar
+
+from ..errors import ConfigError, MissingDependency
+from .links import AlignResult, Links, parse_links, symmetrize
+from .priors import AlignPriors
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    """What an aligner can do; callers check these, never the aligner's name."""
+
+    trainable: bool  # learns from the pairs it aligns (extra training text helps)
+    saveable: bool  # can be saved after training and loaded to align new pairs
+    takes_priors: bool  # uses lexical priors (a lexicon or saved priors)
+    deterministic: bool  # the same input and seed give the same links
+    directional: bool  # gives links in both directions, combined by a symmetrization heuristic
+
+
+class Aligner(ABC):
+    """Aligns tokenized sentence pairs; ``extra_src``/``extra_tgt`` are training text only."""
+
+    name: ClassVar[str] = ""
+    capabilities: ClassVar[Capabilities]
+
+    @abstractmethod
+    def align(self, src: list[list[str]], tgt: list[list[str]], *, sym: str = "grow-diag-final-and",
+              extra_src: list[list[str]] | None = None, extra_tgt: list[list[str]] | None = None,
+              priors: AlignPriors | None = None, progress: Callable[[str], None] | None = None) -> AlignResult:
+        """Links for each pair (and, for directional aligners, both directions before symmetrization)."""
+
+    def check(self, *, priors: Any = None, extra: bool = False, save: bool = False) -> None:
+        """Refuse options this aligner would silently ignore (before any work)."""
+        c = self.capabilities
+        for given, ok, what in ((priors is not None, c.takes_priors, "takes no priors"),
+                                (extra, c.trainable, "trains on nothing, so extra training text does not apply"),
+                                (save, c.saveable, "cannot be saved")):
+            if given and not ok:
+                raise ConfigError(f"the {self.name} aligner {what}")
+
+
+def symmetrized(name: str, src: list[list[str]], tgt: list[list[str]], fwd: list[Links], bwd: list[Links],
+                sym: str) -> AlignResult:
+    """Combine directional links per pair; the score is the agreement of the two directions."""
+    links, scores = [], []
+    for k in range(len(src)):
+        f, b = fwd[k], bwd[k]
+        links.append(sorted(symmetrize(f, b, len(src[k]), len(tgt[k]), sym)))
+        scores.append(2 * len(f & b) / (len(f) + len(b)) if (f or b) else 0.0)
+    return AlignResult(links, scores, f"{name}+{sym}", fwd[:len(src)], bwd[:len(src)])
+
+
+class BuiltinAligner(Aligner):
+    """xdata's HMM aligner (:mod:`xdata.align.hmm`), trained on the pairs plus any extra text;
+    ``save_model`` writes it after training, ``load_model`` aligns with a saved one (no training,
+    each pair on its own)."""
+
+    name = "builtin"
+    capabilities = Capabilities(trainable=True, saveable=True, takes_priors=True, deterministic=True, directional=True)
+
+    def __init__(self, *, save_model: str | Path | None = None, load_model: str | Path | None = None,
+                 **_: Any) -> None:
+        self.save_model, self.load_model = save_model, load_model
+
+    def align(self, src: list[list[str]], tgt: list[list[str]], *, sym: str = "grow-diag-final-and",
+              extra_src: list[list[str]] | None = None, extra_tgt: list[list[str]] | None = None,
+              priors: AlignPriors | None = None, progress: Callable[[str], None] | None = None) -> AlignResult:
+        from .hmm import HMMAligner, train_and_align
+
+        if self.load_model is not None:
+            if priors is not None or extra_src:
+                raise ConfigError("a saved aligner aligns with fixed parameters: priors and extra training text "
+                                  "apply when training it")
+            return HMMAligner.load(self.load_model).align(src, tgt, sym)
+        model, fwd, bwd = train_and_align(src + (extra_src or []), tgt + (extra_tgt or []), priors=priors,
+                                          n_decode=len(src), progress=progress)
+        if self.save_model is not None:
+            model.save(self.save_model)
+        return symmetrized(self.name, src, tgt, fwd, bwd, sym)
+
+
+def _one_word(token: str) -> str:
+    """A token as one whitespace-free word (CoNLL-U forms may hold spaces: '100 000')."""
+    return "\u2581".join(token.split()) or "\u2581"
+
+
+class EflomalAligner(Aligner):
+    """eflomal (optional extra ``eflomal``, GPL-3.0, imported only here): Bayesian HMM + fertility.
+    It samples and takes no seed, so reruns can differ slightly."""
+
+    name = "eflomal"
+    capabilities = Capabilities(trainable=True, saveable=False, takes_priors=True, deterministic=False,
+                                directional=True)
+
+    def __init__(self, **_: Any) -> None:
+        try:
+            import eflomal  # noqa: F401
+        except ImportError as e:
+            raise MissingDependency("eflomal", "eflomal", "the eflomal aligner") from e
+
+    def align(self, src: list[list[str]], tgt: list[list[str]], *, sym: str = "grow-diag-final-and",
+              extra_src: list[list[str]] | None = None, extra_tgt: list[list[str]] | None = None,
+              priors: AlignPriors | None = None, progress: Callable[[str], None] | None = None) -> AlignResult:
+        import eflomal
+
+        from .priors import write_priors
+
+        all_s, all_t = src + (extra_src or []), tgt + (extra_tgt or [])
+        with tempfile.TemporaryDirectory() as d:
+            ps, pt = Path(d) / "s", Path(d) / "t"
+            ps.write_text("".join(" ".join(map(_one_word, s)) + "\n" for s in all_s), encoding="utf-8")
+            pt.write_text("".join(" ".join(map(_one_word, t)) + "\n" for t in all_t), encoding="utf-8")
+            pp = None
+            if priors is not None and len(priors):
+                pp = Path(d) / "priors"
+                write_priors(pp, priors)
+            with open(ps, encoding="utf-8") as fs, open(pt, encoding="utf-8") as ft, \
+                    (open(pp, encoding="utf-8") if pp else contextlib.nullcontext()) as fp:
+                eflomal.Aligner().align(fs, ft, links_filename_fwd=str(Path(d) / "fwd"),
+                                        links_filename_rev=str(Path(d) / "rev"), quiet=True, priors_input=fp)
+            fwd = [parse_links(line)[0] for line in (Path(d) / "fwd").read_text().splitlines()]
+            rev = [parse_links(line)[0] for line in (Path(d) / "rev").read_text().splitlines()]
+        return symmetrized(self.name, src, tgt, fwd, rev, sym)
+
+
+#: Method name -> aligner class ("module:class", imported when used).
+ALIGNERS: dict[str, str] = {
+    "builtin": f"{__name__}:BuiltinAligner",
+    "eflomal": f"{__name__}:EflomalAligner",
+    "neural": "xdata.align.neural:NeuralAligner",
+}
+METHODS = ("auto", *ALIGNERS)
+
+
+def aligner_class(method: str) -> type[Aligner]:
+    """The class a method names (``auto`` resolved, see :func:`available_method`)."""
+    module, cls = ALIGNERS[available_method(method)].split(":")
+    return getattr(importlib.import_module(module), cls)  # type: ignore[no-any-return]
+
+
+def make_aligner(method: str = "auto", **options: Any) -> Aligner:
+    """An aligner by method name; the ``options`` its constructor takes are passed (None ones dropped)."""
+    import inspect
+
+    cls = aligner_class(method)
+    params = inspect.signature(cls).parameters
+    if not any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()):
+        options = {k: v for k, v in options.items() if k in params}
+    return cls(**{k: v for k, v in options.items() if v is not None})
+
+
+def available_method(method: str) -> str:
+    """``auto`` is eflomal when installed, else builtin; other names as given (if known)."""
+    if method not in METHODS:
+        raise ConfigError(f"unknown alignment method {method!r}; expected one of {', '.join(METHODS)}")
+    if method != "auto":
+        return method
+    try:
+        return "eflomal" if importlib.util.find_spec("eflomal") else "builtin"
+    except (ImportError, ValueError):
+        return "builtin"
