@@ -184,30 +184,70 @@ def project_conllu(src_path: str | Path, tgt_path: str | Path, out_path: str | P
     pair_sentences(src, tgt)
     n = len(tgt.sentences)
     if fld.startswith("meta:"):
-        key = fld[5:]
-        copied = 0
-        for a, b in zip(src.sentences, tgt.sentences):
-            if key in a.metadata:
-                b.metadata[key] = a.metadata[key]
-                copied += 1
-            else:
-                b.metadata.pop(key, None)
+        report = _copy_sentence_label(src, tgt, fld[5:], fld)
         _write(tgt, out_path)
-        return ProjectionReport(fld, "sentence", "copy", n, n, copied, {"copy": copied})
+        return report
 
     src_words = [src.words(k) for k in range(n)]
     tgt_words = [tgt.words(k) for k in range(n)]
     src_labels = [[_get(w, fld) for w in ws] for ws in src_words]
     if mode == "auto":
         mode = "span" if is_bio_labels([lab for labs in src_labels for lab in labs]) else "token"
+    if sym is None:
+        sym = "intersection" if mode == "token" and retag else "grow-diag-final-and"
+    all_links, how_aligned = _links(src_words, tgt_words, links=links, method=method, sym=sym, extra_src=extra_src,
+                                    extra_tgt=extra_tgt, lexicon=lexicon, lowercase=lowercase, seed=seed,
+                                    priors=priors, progress=progress)
+    _set_gold_aside(tgt_words, fld, gold)
+    report = ProjectionReport(fld, mode, how_aligned + ("+lexicon" if lexicon is not None else ""), n,
+                              sum(map(len, tgt_words)), 0)
+    if mode == "span":
+        by = _project_span_labels(src_words, tgt_words, src_labels, all_links, fld, min_confidence, report)
+        report.labelled = report.tokens
+    else:
+        by = _project_token_labels(src_words, tgt_words, src_labels, all_links, fld, unaligned=unaligned,
+                                   fallback=fallback, retag=retag)
+        report.labelled = sum(by.values())
+    report.by = dict(by)
+    _write(tgt, out_path)
+    return report
+
+
+def _copy_sentence_label(src: ConlluDoc, tgt: ConlluDoc, key: str, fld: str) -> ProjectionReport:
+    """``meta:KEY``: copy the sentence comment ``# KEY = value`` from each source sentence."""
+    copied = 0
+    for a, b in zip(src.sentences, tgt.sentences):
+        if key in a.metadata:
+            b.metadata[key] = a.metadata[key]
+            copied += 1
+        else:
+            b.metadata.pop(key, None)
+    n = len(tgt.sentences)
+    return ProjectionReport(fld, "sentence", "copy", n, n, copied, {"copy": copied})
+
+
+def _links(src_words: list[list[dict[str, Any]]], tgt_words: list[list[dict[str, Any]]], *,
+           links: Sequence[Sequence[tuple[int, int]]] | None, method: str, sym: str,
+           extra_src: list[list[str]] | None, extra_tgt: list[list[str]] | None, lexicon: str | Path | None,
+           lowercase: bool, seed: int, priors: Any, progress: Any) -> tuple[list[list[tuple[int, int]]], str]:
+    """Word links per sentence pair: the given ones (checked), else aligned over the whole corpus
+    (forms lower-cased by default; a lexicon adds training pairs and priors)."""
     from ..align import align_corpus
 
     def forms(doc_words: list[list[dict[str, Any]]]) -> list[list[str]]:
         return [[w["form"].lower() if lowercase else w["form"] for w in ws] for ws in doc_words]
 
-    if sym is None:
-        sym = "intersection" if mode == "token" and retag else "grow-diag-final-and"
     a_src, a_tgt = forms(src_words), forms(tgt_words)
+    n = len(a_src)
+    if links is not None:
+        if len(links) != n:
+            raise InputError(f"{len(links)} alignment lines for {n} sentence pairs")
+        for k, ls in enumerate(links):
+            bad = [(i, j) for i, j in ls if not (0 <= i < len(a_src[k]) and 0 <= j < len(a_tgt[k]))]
+            if bad:
+                raise InputError(f"link {bad[0][0]}-{bad[0][1]} out of range for {len(a_src[k])} source and "
+                                 f"{len(a_tgt[k])} target words", line=k + 1, field="alignment")
+        return [sorted(ls) for ls in links], "given"
     xs = [[w.lower() for w in s] for s in extra_src] if extra_src is not None and lowercase else extra_src
     xt = [[w.lower() for w in s] for s in extra_tgt] if extra_tgt is not None and lowercase else extra_tgt
     if lexicon is not None:
@@ -219,23 +259,16 @@ def project_conllu(src_path: str | Path, tgt_path: str | Path, out_path: str | P
         xs, xt = (xs or []) + ls, (xt or []) + lt
         if priors is None:  # the entries also count as lexical priors
             priors = priors_from_lexicon(lex, weight=0.1)
-    if links is not None:
-        if len(links) != n:
-            raise InputError(f"{len(links)} alignment lines for {n} sentence pairs")
-        for k, ls in enumerate(links):
-            bad = [(i, j) for i, j in ls if not (0 <= i < len(a_src[k]) and 0 <= j < len(a_tgt[k]))]
-            if bad:
-                raise InputError(f"link {bad[0][0]}-{bad[0][1]} out of range for {len(a_src[k])} source and "
-                                 f"{len(a_tgt[k])} target words", line=k + 1, field="alignment")
-        all_links, how_aligned = [sorted(ls) for ls in links], "given"
-    else:
-        if progress is not None:
-            progress(f"aligning {len(a_src):,} sentence pairs ({method})")
-        res = align_corpus(a_src, a_tgt, method=method, sym=sym, extra_src=xs, extra_tgt=xt, seed=seed, priors=priors,
-                           progress=progress)
-        all_links, how_aligned = res.links, res.method
+    if progress is not None:
+        progress(f"aligning {n:,} sentence pairs ({method})")
+    res = align_corpus(a_src, a_tgt, method=method, sym=sym, extra_src=xs, extra_tgt=xt, seed=seed, priors=priors,
+                       progress=progress)
+    return res.links, res.method
 
-    # Move the gold aside before anything is written into the field.
+
+def _set_gold_aside(tgt_words: list[list[dict[str, Any]]], fld: str, gold: str) -> None:
+    """Clear the target's own value of the field (moved to MISC ``Gold<Field>`` with ``gold="misc"``)
+    before anything is written into it."""
     for ws in tgt_words:
         for w in ws:
             g = _get(w, fld)
@@ -243,63 +276,69 @@ def project_conllu(src_path: str | Path, tgt_path: str | Path, out_path: str | P
                 _add_misc(w, **{_gold_key(fld): g})
             _set(w, fld, None)
 
-    report = ProjectionReport(fld, mode, how_aligned + ("+lexicon" if lexicon is not None else ""), n,
-                              sum(map(len, tgt_words)), 0)
-    by: Counter[str] = Counter()
-    if mode == "span":
-        for k in range(n):
-            tags = ["O" if t in EMPTY else t for t in src_labels[k]]
-            bio, kept, dropped = project_spans(tags, all_links[k], len(tgt_words[k]), min_confidence=min_confidence)
-            report.spans_projected += len(kept)
-            report.spans_dropped += len(dropped)
-            for i, t in enumerate(bio):
-                _set(tgt_words[k][i], fld, t)
-            for sp in kept:
-                sid = src_words[k]
-                span = f"{sid[sp.src.start]['id']}-{sid[sp.src.end]['id']}"
-                for i in range(sp.tgt.start, sp.tgt.end + 1):
-                    # ProjFrom: the span's source words linked to this token (none for a gap
-                    # closed by the minimal covering span); ProjSpan: the whole source span
-                    frm = sorted({s for s, t in sp.links if t == i})
-                    extra = {"ProjSpan": span, "ProjConf": f"{sp.confidence:.2f}", "ProjBy": "align"}
-                    if frm:
-                        extra["ProjFrom"] = ",".join(str(sid[s]["id"]) for s in frm)
-                    _add_misc(tgt_words[k][i], **extra)
-            by["align"] += sum(t != "O" for t in bio)
-            by["O"] += sum(t == "O" for t in bio)
-        report.labelled = report.tokens
-    else:
-        projs = [project_tokens(src_labels[k], all_links[k], len(tgt_words[k]), unaligned=unaligned,
-                                fallback=fallback, ignore=EMPTY) for k in range(n)]
-        final: list[list[str | None]] = [list(p.labels) for p in projs]
-        how: list[list[str]] = [["align" if p.sources[i] else "fallback" for i in range(len(p.labels))] for p in projs]
-        if retag:
-            from .tagger import retag as run_retag
 
-            tgt_forms = [[w["form"] for w in ws] for ws in tgt_words]  # original case: a tagger cue
-            votes: list[list[str | None]] = [[lab if p.sources[i] else None for i, lab in enumerate(p.labels)]
-                                             for p in projs]
-            tagged, _ = run_retag(tgt_forms, votes, agreement=[p.agreement for p in projs])
-            for k in range(n):
-                for i, lab in enumerate(tagged[k]):
-                    if lab and lab != votes[k][i]:
-                        final[k][i] = lab
-                        how[k][i] = "tagger"
+def _project_span_labels(src_words: list[list[dict[str, Any]]], tgt_words: list[list[dict[str, Any]]],
+                         src_labels: list[list[str]], all_links: list[list[tuple[int, int]]], fld: str,
+                         min_confidence: float, report: ProjectionReport) -> Counter[str]:
+    """BIO spans projected whole (see :func:`xdata.project.project_spans`); MISC records the source span."""
+    by: Counter[str] = Counter()
+    for k in range(len(tgt_words)):
+        tags = ["O" if t in EMPTY else t for t in src_labels[k]]
+        bio, kept, dropped = project_spans(tags, all_links[k], len(tgt_words[k]), min_confidence=min_confidence)
+        report.spans_projected += len(kept)
+        report.spans_dropped += len(dropped)
+        for i, t in enumerate(bio):
+            _set(tgt_words[k][i], fld, t)
+        for sp in kept:
+            sid = src_words[k]
+            span = f"{sid[sp.src.start]['id']}-{sid[sp.src.end]['id']}"
+            for i in range(sp.tgt.start, sp.tgt.end + 1):
+                # ProjFrom: the span's source words linked to this token (none for a gap
+                # closed by the minimal covering span); ProjSpan: the whole source span
+                frm = sorted({s for s, t in sp.links if t == i})
+                extra = {"ProjSpan": span, "ProjConf": f"{sp.confidence:.2f}", "ProjBy": "align"}
+                if frm:
+                    extra["ProjFrom"] = ",".join(str(sid[s]["id"]) for s in frm)
+                _add_misc(tgt_words[k][i], **extra)
+        by["align"] += sum(t != "O" for t in bio)
+        by["O"] += sum(t == "O" for t in bio)
+    return by
+
+
+def _project_token_labels(src_words: list[list[dict[str, Any]]], tgt_words: list[list[dict[str, Any]]],
+                          src_labels: list[list[str]], all_links: list[list[tuple[int, int]]], fld: str, *,
+                          unaligned: str, fallback: str | None, retag: bool) -> Counter[str]:
+    """Token labels by majority vote over links, then (``retag``) relabelled by a tagger trained on them."""
+    n = len(tgt_words)
+    projs = [project_tokens(src_labels[k], all_links[k], len(tgt_words[k]), unaligned=unaligned,
+                            fallback=fallback, ignore=EMPTY) for k in range(n)]
+    final: list[list[str | None]] = [list(p.labels) for p in projs]
+    how: list[list[str]] = [["align" if p.sources[i] else "fallback" for i in range(len(p.labels))] for p in projs]
+    if retag:
+        from .tagger import retag as run_retag
+
+        tgt_forms = [[w["form"] for w in ws] for ws in tgt_words]  # original case: a tagger cue
+        votes: list[list[str | None]] = [[lab if p.sources[i] else None for i, lab in enumerate(p.labels)]
+                                         for p in projs]
+        tagged, _ = run_retag(tgt_forms, votes, agreement=[p.agreement for p in projs])
         for k in range(n):
-            for i, lab in enumerate(final[k]):
-                if lab is None:
-                    continue
-                w = tgt_words[k][i]
-                _set(w, fld, lab)
-                extra = {"ProjBy": how[k][i]}
-                if projs[k].sources[i]:
-                    extra["ProjFrom"] = ",".join(str(src_words[k][s]["id"]) for s in projs[k].sources[i])
-                _add_misc(w, **extra)
-                by[how[k][i]] += 1
-        report.labelled = sum(by.values())
-    report.by = dict(by)
-    _write(tgt, out_path)
-    return report
+            for i, lab in enumerate(tagged[k]):
+                if lab and lab != votes[k][i]:
+                    final[k][i] = lab
+                    how[k][i] = "tagger"
+    by: Counter[str] = Counter()
+    for k in range(n):
+        for i, lab in enumerate(final[k]):
+            if lab is None:
+                continue
+            w = tgt_words[k][i]
+            _set(w, fld, lab)
+            extra = {"ProjBy": how[k][i]}
+            if projs[k].sources[i]:
+                extra["ProjFrom"] = ",".join(str(src_words[k][s]["id"]) for s in projs[k].sources[i])
+            _add_misc(w, **extra)
+            by[how[k][i]] += 1
+    return by
 
 
 def _write(doc: ConlluDoc, out_path: str | Path) -> None:
