@@ -51,6 +51,22 @@ def _call(fn: Callable[..., T], args: tuple[Any, ...]) -> T:
     return fn(*args)
 
 
+def wait_result(fut: Future) -> Any:
+    """``fut.result()``, woken four times a second so that a Ctrl-C is seen at once.
+
+    A signal may be delivered to any thread that does not block it, and native libraries
+    (polars, rayon, jemalloc) start threads of their own; when one of those takes the SIGINT,
+    a main thread asleep in ``fut.result()`` would only notice when the next result arrives
+    (minutes for a slow block). Waking up regularly lets the interpreter raise
+    KeyboardInterrupt within a quarter second.
+    """
+    while True:
+        try:
+            return fut.result(timeout=0.25)
+        except TimeoutError:
+            continue
+
+
 class WorkerPool:
     """A process pool whose failures end the run with a clear error (see the module doc)."""
 
@@ -92,7 +108,7 @@ class WorkerPool:
 
     def _result(self, fut: Future) -> Any:
         try:
-            return fut.result()
+            return wait_result(fut)
         except BrokenProcessPool:
             for p in self._seen.values():
                 p.join(timeout=1)

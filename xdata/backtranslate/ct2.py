@@ -197,8 +197,10 @@ class CT2Engine:
             if self.prefix is None:
                 raise ConfigError(f"{display_name(model)} has no language token for {out_lang!r}")
         self._lang_token = lang_token
+        # Its own session: a Ctrl-C at the terminal goes to xdata's process group, which then stops
+        # this server by closing its stdin (it never dies halfway through a reply of its own).
         self.proc = subprocess.Popen([sys.executable, "-m", "xdata.backtranslate.ct2", "serve"],
-                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, start_new_session=True)
         self._call({"dir": str(self.dir), "device": device, "compute_type": compute_type,
                     "threads": threads or default_threads()})
         self._digest: str | None = None

@@ -8,6 +8,7 @@ depend on the batch size, the worker count or the executor.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import time
@@ -238,8 +239,12 @@ class Executor(ABC):
         read_counts = Counts()
         step_counts: dict[int, Counts] = {}
 
-        with _Progress(enabled=progress, label=pipeline.name, total=src.size_hint(), unit=src.size_unit) as bar:
-            for res in self.map_blocks(runner, enumerate(src.chunks(block_rows)), workers):
+        blocks = self.map_blocks(runner, enumerate(src.chunks(block_rows)), workers)
+        with _Progress(enabled=progress, label=pipeline.name, total=src.size_hint(), unit=src.size_unit) as bar, \
+                contextlib.closing(blocks):
+            # closing(): on an error or Ctrl-C here (not inside the executor's wait), the executor's
+            # workers are stopped now, not when the suspended generator is collected at exit
+            for res in blocks:
                 read_counts.add(res.read)
                 for k, v in res.counts.items():
                     step_counts.setdefault(k, Counts()).add(v)

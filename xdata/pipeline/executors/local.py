@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import sys
 from typing import Any, Iterator
 
-from ...workers import in_order
+from ...workers import in_order, wait_result
 from .base import BatchRunner, BlockOutput, Executor
 
 # -- worker process plumbing (spawned processes get the runner once, then batches) --------
@@ -74,7 +75,8 @@ class LocalExecutor(Executor):
             s.ensure_ready()
         pool = ThreadPoolExecutor(workers, thread_name_prefix="xdata-block")
         try:
-            yield from in_order(lambda i, chunk: pool.submit(runner.run_block, i, chunk).result, chunks, workers)
+            yield from in_order(lambda i, chunk: functools.partial(wait_result, pool.submit(runner.run_block, i, chunk)),
+                                chunks, workers)
         finally:  # on an error or Ctrl-C, queued blocks are dropped; running ones end with their block
             pool.shutdown(wait=True, cancel_futures=True)
 

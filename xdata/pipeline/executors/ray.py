@@ -60,7 +60,11 @@ class RayExecutor(Executor):
 
                 def wait() -> BlockOutput:
                     try:
-                        return ray.get(ref)
+                        while True:  # woken regularly so that a Ctrl-C is seen at once (see workers.wait_result)
+                            try:
+                                return ray.get(ref, timeout=0.25)
+                            except ray.exceptions.GetTimeoutError:
+                                continue
                     except ray.exceptions.RayActorError as e:  # the actor's process died
                         raise WorkerDied(f"a Ray worker died while running block {i} ({str(e).splitlines()[0]}); "
                                          "the run stopped and wrote nothing") from None
