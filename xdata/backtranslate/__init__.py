@@ -37,7 +37,13 @@ from ..normalize import normalize
 from ..tokenize import word_tokenize_with_offsets
 
 DECODES = ("greedy", "beam", "sample", "topk", "topp", "noised-beam")
-ENGINES = ("hf", "ct2", "lexicon")
+#: Engine name -> "module:class" with a ``from_spec(EngineSpec)`` constructor, imported when used:
+#: a new engine is one module plus one line here.
+ENGINES: dict[str, str] = {
+    "hf": "xdata.backtranslate.hf:HFEngine",
+    "ct2": "xdata.backtranslate.ct2:CT2Engine",
+    "lexicon": "xdata.backtranslate:LexiconEngine",
+}
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 
 
@@ -45,8 +51,8 @@ _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 class Decoding:
     """How hypotheses are produced. Only the fields a method uses enter its description."""
 
-    method: str = "greedy"
-    n: int = 1
+    decode: str = "greedy"  # greedy | beam | sample | topk | topp | noised-beam
+    n: int = 1  # hypotheses per input
     beam_size: int = 5
     temperature: float = 1.0
     top_k: int = 10
@@ -58,9 +64,14 @@ class Decoding:
     max_len_a: float = 1.5  # output tokens <= a * input tokens + b
     max_len_b: int = 5
 
+    @property
+    def method(self) -> str:
+        """The decoding method (the ``decode`` parameter)."""
+        return self.decode
+
     def __post_init__(self) -> None:
-        if self.method not in DECODES:
-            raise ConfigError(f"unknown decoding {self.method!r}; expected one of {', '.join(DECODES)}")
+        if self.decode not in DECODES:
+            raise ConfigError(f"unknown decoding {self.decode!r}; expected one of {', '.join(DECODES)}")
         if self.n < 1:
             raise ConfigError(f"n (hypotheses per input) must be at least 1, got {self.n}")
         if self.method in ("beam", "noised-beam") and self.beam_size < 1:
@@ -204,6 +215,10 @@ class LexiconEngine:
     _path: str = field(default="", repr=False)
 
     @classmethod
+    def from_spec(cls, spec: "EngineSpec") -> "LexiconEngine":
+        return cls.load(spec.lexicon, spec.out_lang, spec.lexicon_reverse)  # type: ignore[arg-type]
+
+    @classmethod
     def load(cls, path: str, out_lang: str, reverse: bool = True) -> "LexiconEngine":
         """``path`` has the source-language word first (MUSE order); back-translation reads it in
         reverse (``reverse=True``), a forward engine (round trip) as it is."""
@@ -286,19 +301,32 @@ class EngineSpec:
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
 
+    def resources(self) -> dict[str, str]:
+        """The engine's content digest for provenance: the lexicon file or the model's files."""
+        if self.engine == "lexicon":
+            from ..hashing import digest_file
+
+            return {"lexicon": digest_file(self.lexicon)}  # type: ignore[arg-type]
+        from ..models import model_digest, resolve_model_dir
+
+        return {"model": model_digest(resolve_model_dir(self.model, self.revision))}  # type: ignore[arg-type]
+
 
 def load_engine(spec: EngineSpec) -> Engine:
     """Build the engine a spec names (heavy libraries are imported here, not before)."""
-    if spec.engine == "lexicon":
-        return LexiconEngine.load(spec.lexicon, spec.out_lang, spec.lexicon_reverse)  # type: ignore[arg-type]
-    if spec.engine == "hf":
-        from .hf import HFEngine
+    import importlib
 
-        return HFEngine.from_spec(spec)
-    from .ct2 import CT2Engine
+    module, cls = ENGINES[spec.engine].split(":")
+    return getattr(importlib.import_module(module), cls).from_spec(spec)  # type: ignore[no-any-return]
 
-    return CT2Engine.from_spec(spec)
+
+def open_cache(cache: str) -> Any:
+    """The translation cache a step's ``cache`` parameter names: ``"auto"`` (the user cache
+    directory), ``""`` (none) or a SQLite file."""
+    from .cache import TranslationCache, default_cache_path
+
+    return TranslationCache(default_cache_path() if cache == "auto" else cache) if cache else None
 
 
 __all__ = ["Engine", "EngineSpec", "LexiconEngine", "Decoding", "Hypothesis", "DECODES", "ENGINES",
-           "load_engine", "plan_batches", "add_noise", "hypothesis_seeds", "default_threads"]
+           "load_engine", "open_cache", "plan_batches", "add_noise", "hypothesis_seeds", "default_threads"]

@@ -15,17 +15,18 @@ Language identification (:class:`xdata.lid.LidFilter`, both sides), length ratio
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import dataclasses
+from dataclasses import dataclass, field
 from typing import Any
 
 import polars as pl
 
 from ..errors import ConfigError
-from ..hashing import digest_file
 from ..langs import parse_lang
 from ..normalize import normalize
 from ..pipeline import Context, FilterStep
 from ..tokenize import word_tokenize
+from . import EngineSpec, load_engine, open_cache
 
 
 def copy_overlap(src: str, tgt: str, src_lang: str | None = None, tgt_lang: str | None = None) -> float:
@@ -116,14 +117,11 @@ class RepetitionFilter(FilterStep):
 
 @dataclass(frozen=True)
 class RoundTripParams:
-    engine: str = "hf"
-    model: str | None = None
-    lexicon: str | None = None  # lexicon engine: source-language word first (as for BackTranslate)
+    """The forward engine (source -> target; a lexicon is read as given) in its own group,
+    the threshold and the cache."""
+
+    spec: EngineSpec = field(default_factory=EngineSpec)
     min_chrf: float = 0.0  # reject below this chrF (0..100); 0 keeps every row and only scores
-    device: str = "cpu"
-    compute_type: str = "default"
-    threads: int = 0
-    max_batch: int = 64
     cache: str = "auto"
 
 
@@ -136,41 +134,31 @@ class RoundTripFilter(FilterStep):
     kinds = ("pair",)
     writes = ("bt_rt_chrf",)
     Params = RoundTripParams
-    runtime_params = ("model", "lexicon", "cache", "threads", "max_batch")
+    runtime_params = ("model", "lexicon", "cache", "threads", "max_batch", "max_tokens", "revision", "tokenizer")
 
     def __init__(self, params: Any = None, **kw: Any) -> None:
+        if params is None:
+            if not (kw.get("model") or kw.get("lexicon") or kw.get("spec")):
+                raise ConfigError("the round-trip filter needs model= (hf/ct2) or lexicon= (lexicon engine)")
+            kw.setdefault("engine", "hf" if kw.get("model") else "lexicon")
+            if "spec" not in kw:
+                kw.setdefault("lexicon_reverse", False)  # a forward engine reads a lexicon as given
         super().__init__(params, **kw)
-        if self.params.engine not in ("hf", "ct2", "lexicon"):
-            raise ConfigError(f"unknown round-trip engine {self.params.engine!r}; expected hf, ct2 or lexicon")
-        if not (self.params.model or self.params.lexicon):
+        if not (self.params.spec.model or self.params.spec.lexicon):
             raise ConfigError("the round-trip filter needs model= (hf/ct2) or lexicon= (lexicon engine)")
         if not 0 <= self.params.min_chrf <= 100:
             raise ConfigError(f"min_chrf must be in [0, 100], got {self.params.min_chrf}")
 
     def resources(self) -> dict[str, str]:
-        p = self.params
-        if p.engine == "lexicon":
-            return {"lexicon": digest_file(p.lexicon)}  # type: ignore[arg-type]
-        from ..models import model_digest, resolve_model_dir
-
-        return {"model": model_digest(resolve_model_dir(p.model))}  # type: ignore[arg-type]
+        return self.params.spec.resources()  # type: ignore[no-any-return]
 
     def setup(self) -> None:
-        from .cache import TranslationCache, default_cache_path
-
         self._r_engines: dict[str, Any] = {}
-        c = self.params.cache
-        self._r_cache = TranslationCache(default_cache_path() if c == "auto" else c) if c else None
+        self._r_cache = open_cache(self.params.cache)
 
     def _forward(self, tgt_lang: str) -> Any:
-        from . import EngineSpec, load_engine
-
         if tgt_lang not in self._r_engines:
-            p = self.params
-            # a forward engine translates source -> target: a lexicon is read as given
-            self._r_engines[tgt_lang] = load_engine(EngineSpec(
-                p.engine, p.model, p.lexicon, tgt_lang, p.device, compute_type=p.compute_type, threads=p.threads,
-                max_batch=p.max_batch, lexicon_reverse=False))
+            self._r_engines[tgt_lang] = load_engine(dataclasses.replace(self.params.spec, out_lang=tgt_lang))
         return self._r_engines[tgt_lang]
 
     def score(self, batch: pl.DataFrame, ctx: Context) -> pl.DataFrame:

@@ -4,47 +4,30 @@ and the tagging step of tagged back-translation."""
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+import dataclasses
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import polars as pl
 
 from ..errors import ConfigError
-from ..hashing import digest_file
 from ..langs import parse_lang
 from ..pipeline import Context, MapStep, Step, StepResult
 from ..pipeline.rng import row_seeds
-from . import DECODES, ENGINES, Decoding, EngineSpec, Hypothesis, add_noise, hypothesis_seeds, load_engine
+from . import Decoding, EngineSpec, Hypothesis, add_noise, hypothesis_seeds, load_engine, open_cache
 
 
 @dataclass(frozen=True)
 class BackTranslateParams:
+    """The step's parameters: the decoding and the engine in their own groups (one home each:
+    :class:`~xdata.backtranslate.Decoding`, :class:`~xdata.backtranslate.EngineSpec`); their
+    fields are also accepted as flat keywords (``BackTranslate(decode="beam", model=...)``)."""
+
     src_lang: str = ""  # the language of the synthetic side (what the engine translates into)
-    engine: str = "lexicon"  # hf | ct2 | lexicon
-    model: str | None = None  # hf / ct2: local directory or hub name
-    lexicon: str | None = None  # lexicon engine: source-language word first (read in reverse)
-    decode: str = "greedy"  # greedy | beam | sample | topk | topp | noised-beam
-    n: int = 1  # hypotheses per input
-    beam_size: int = 5
-    temperature: float = 1.0
-    top_k: int = 10
-    top_p: float = 0.9
-    noise_delete: float = 0.1
-    noise_filler: float = 0.1
-    noise_swap: int = 3
-    filler: str = "<blank>"
-    max_len_a: float = 1.5
-    max_len_b: int = 5
+    decoding: Decoding = field(default_factory=Decoding)
+    spec: EngineSpec = field(default_factory=EngineSpec)
     tag: str = ""  # prefix for the synthetic side (tagged back-translation), e.g. "<BT>"
-    device: str = "cpu"
-    dtype: str = "float32"
-    compute_type: str = "default"
-    threads: int = 0
-    max_tokens: int = 4096
-    max_batch: int = 64
-    revision: str | None = None
-    tokenizer: str | None = None
     cache: str = "auto"  # "auto": the user cache directory; "": no cache; else a SQLite file
 
 
@@ -70,47 +53,30 @@ class BackTranslate(Step):
         if not p.src_lang:
             raise ConfigError("src_lang= (the language to translate into) is required")
         parse_lang(p.src_lang)
-        if p.engine not in ENGINES:
-            raise ConfigError(f"unknown engine {p.engine!r}; expected one of {', '.join(ENGINES)}")
-        if p.decode not in DECODES:
-            raise ConfigError(f"unknown decoding {p.decode!r}; expected one of {', '.join(DECODES)}")
-        self.decoding  # noqa: B018 - validates the decoding parameters now, before data moves
-        self.spec  # noqa: B018 - same for the engine settings
 
     @property
     def decoding(self) -> Decoding:
-        p = self.params
-        return Decoding(p.decode, p.n, p.beam_size, p.temperature, p.top_k, p.top_p, p.noise_delete, p.noise_filler,
-                        p.noise_swap, p.filler, p.max_len_a, p.max_len_b)
+        return self.params.decoding  # type: ignore[no-any-return]
 
     @property
     def spec(self) -> EngineSpec:
-        p = self.params
-        return EngineSpec(p.engine, p.model, p.lexicon, parse_lang(p.src_lang), p.device, p.dtype, p.compute_type,
-                          p.threads, p.max_tokens, p.max_batch, p.revision, p.tokenizer)
+        """The engine settings, translating into ``src_lang``."""
+        return dataclasses.replace(self.params.spec, out_lang=parse_lang(self.params.src_lang))
 
     @property
     def expands(self) -> bool:  # type: ignore[override]
-        return self.params.n > 1
+        return self.params.decoding.n > 1
 
     def output_kind(self, kind: str) -> str:
         return "pair"
 
     def resources(self) -> dict[str, str]:
-        p = self.params
-        if p.engine == "lexicon":
-            return {"lexicon": digest_file(p.lexicon)}  # type: ignore[arg-type]
-        from ..models import model_digest, resolve_model_dir
-
-        return {"model": model_digest(resolve_model_dir(p.model, p.revision))}  # type: ignore[arg-type]
+        return self.params.spec.resources()  # type: ignore[no-any-return]
 
     def setup(self) -> None:
-        from .cache import TranslationCache, default_cache_path
-
         self._r_engine = load_engine(self.spec)
         self._r_info = self._r_engine.describe()
-        c = self.params.cache
-        self._r_cache = TranslationCache(default_cache_path() if c == "auto" else c) if c else None
+        self._r_cache = open_cache(self.params.cache)
 
     def translate(self, texts: list[str], langs: list[str], seeds: np.ndarray) -> list[list[Hypothesis]]:
         """Hypotheses per text, through the cache."""
@@ -148,9 +114,9 @@ class BackTranslate(Step):
             pl.Series("src", src, pl.String),
             pl.col("lang").alias("tgt_lang"),
             pl.col("text").alias("tgt"),
-            pl.Series("id", ctx.child_ids(bids, ks, src) if p.n > 1 else bids, pl.String),
+            pl.Series("id", ctx.child_ids(bids, ks, src) if d.n > 1 else bids, pl.String),
             "src_dataset", "src_version", "src_row",
-            pl.Series("parents", [[x] for x in bids] if p.n > 1 else base["parents"].to_list(), pl.List(pl.String)),
+            pl.Series("parents", [[x] for x in bids] if d.n > 1 else base["parents"].to_list(), pl.List(pl.String)),
             "steps", "seed",
             pl.Series("meta", metas, pl.String),
             pl.Series("bt_truncated", trunc, pl.Boolean),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from typing import Any, Optional
 
@@ -11,6 +12,20 @@ from .common import BATCH_SIZE, OUT, OVERWRITE, PROGRESS, SEED, WORKERS, app, ha
 
 #: Input lines per block (= per shard): small, so progress moves and a crash costs little.
 BT_BLOCK_ROWS = 2000
+
+
+def _defaults(cls: type) -> dict[str, Any]:
+    return {f.name: f.default for f in dataclasses.fields(cls) if f.default is not dataclasses.MISSING}
+
+
+def _lazy_defaults() -> tuple[dict[str, Any], dict[str, Any]]:
+    from ..backtranslate import Decoding, EngineSpec
+
+    return _defaults(Decoding), _defaults(EngineSpec)
+
+
+#: The options' defaults come from the objects they build (one home for each default).
+DECODING_DEFAULTS, ENGINE_DEFAULTS = _lazy_defaults()
 
 
 def backtranslate_pipeline(inp: Path, *, src_lang: str, tgt_lang: str, engine: str, model: str | None,
@@ -27,8 +42,15 @@ def backtranslate_pipeline(inp: Path, *, src_lang: str, tgt_lang: str, engine: s
     from ..io import TextSource
     from ..pipeline import Pipeline
 
-    steps: list[Any] = [BackTranslate(src_lang=src_lang, engine=engine, model=model, lexicon=lexicon, decode=decode,
-                                      n=n, cache=cache, **(bt_options or {})),
+    from ..backtranslate import Decoding, EngineSpec
+    from ..backtranslate.step import BackTranslateParams
+
+    opts = dict(bt_options or {})
+    decoding = Decoding(decode, n, **{k: opts.pop(k) for k in list(opts) if k in DECODING_DEFAULTS})
+    spec = EngineSpec(engine, model, lexicon, **{k: opts.pop(k) for k in list(opts) if k in ENGINE_DEFAULTS})
+    if opts:
+        raise TypeError(f"unknown back-translation options: {', '.join(sorted(opts))}")
+    steps: list[Any] = [BackTranslate(BackTranslateParams(src_lang, decoding, spec, cache=cache)),
                         LengthRatio(max_ratio=max_ratio), CopyFilter(max_overlap=max_copy),
                         RepetitionFilter(max_repeat=max_repeat)]
     if dedup:
@@ -57,23 +79,23 @@ def backtranslate(
     tgt_lang: str = typer.Option(..., "--tgt-lang", help="Language of the monolingual input."),
     inp: Path = typer.Option(..., "--in", help="Monolingual target-language text, one sentence a line (.gz/.zst read)."),
     out: Path = OUT,
-    engine: str = typer.Option("lexicon", "--engine", help="hf (transformers) | ct2 (CTranslate2) | lexicon (baseline)."),
+    engine: str = typer.Option(ENGINE_DEFAULTS["engine"], "--engine", help="hf (transformers) | ct2 (CTranslate2) | lexicon (baseline)."),
     model: Optional[str] = typer.Option(None, "--model", help="hf/ct2: model directory or hub name (a reverse model: target -> source)."),
     lexicon: Optional[Path] = typer.Option(None, "--lexicon", help="lexicon engine: source-language word first (read in reverse)."),
-    decode: str = typer.Option("greedy", "--decode", help="greedy | beam | sample | topk | topp | noised-beam."),
+    decode: str = typer.Option(DECODING_DEFAULTS["decode"], "--decode", help="greedy | beam | sample | topk | topp | noised-beam."),
     n: int = typer.Option(1, "--n", min=1, help="Hypotheses per input line (one output row each)."),
-    beam_size: int = typer.Option(5, "--beam-size", min=1, help="Beam width (beam, noised-beam; at least --n)."),
-    temperature: float = typer.Option(1.0, "--temperature", help="Sampling temperature (sample, topk, topp)."),
-    top_k: int = typer.Option(10, "--top-k", min=1, help="topk: sample among the k most likely tokens."),
-    top_p: float = typer.Option(0.9, "--top-p", help="topp: sample within this cumulative probability."),
-    max_len_a: float = typer.Option(1.5, "--max-len-a", help="Output tokens at most a * input tokens + b."),
-    max_len_b: int = typer.Option(5, "--max-len-b", min=0, help="See --max-len-a."),
+    beam_size: int = typer.Option(DECODING_DEFAULTS["beam_size"], "--beam-size", min=1, help="Beam width (beam, noised-beam; at least --n)."),
+    temperature: float = typer.Option(DECODING_DEFAULTS["temperature"], "--temperature", help="Sampling temperature (sample, topk, topp)."),
+    top_k: int = typer.Option(DECODING_DEFAULTS["top_k"], "--top-k", min=1, help="topk: sample among the k most likely tokens."),
+    top_p: float = typer.Option(DECODING_DEFAULTS["top_p"], "--top-p", help="topp: sample within this cumulative probability."),
+    max_len_a: float = typer.Option(DECODING_DEFAULTS["max_len_a"], "--max-len-a", help="Output tokens at most a * input tokens + b."),
+    max_len_b: int = typer.Option(DECODING_DEFAULTS["max_len_b"], "--max-len-b", min=0, help="See --max-len-a."),
     tag: str = typer.Option("", "--tag", help="Tag prefixed to the synthetic side (tagged back-translation), e.g. '<BT>'."),
-    dtype: str = typer.Option("float32", "--dtype", help="hf: float32 | bfloat16 | float16."),
-    device: str = typer.Option("cpu", "--device", help="cpu, cuda, cuda:1 ..."),
-    compute_type: str = typer.Option("default", "--compute-type", help="ct2: default | int8 | int8_float32 | float16 ..."),
-    threads: int = typer.Option(0, "--threads", min=0, help="Threads per worker (0: one; more is faster with few workers, but changes score decimals)."),
-    max_tokens: int = typer.Option(4096, "--max-tokens", min=1, help="Padded input tokens per engine batch."),
+    dtype: str = typer.Option(ENGINE_DEFAULTS["dtype"], "--dtype", help="hf: float32 | bfloat16 | float16."),
+    device: str = typer.Option(ENGINE_DEFAULTS["device"], "--device", help="cpu, cuda, cuda:1 ..."),
+    compute_type: str = typer.Option(ENGINE_DEFAULTS["compute_type"], "--compute-type", help="ct2: default | int8 | int8_float32 | float16 ..."),
+    threads: int = typer.Option(ENGINE_DEFAULTS["threads"], "--threads", min=0, help="Threads per worker (0: one; more is faster, but changes score decimals)."),
+    max_tokens: int = typer.Option(ENGINE_DEFAULTS["max_tokens"], "--max-tokens", min=1, help="Padded input tokens per engine batch."),
     cache: Optional[Path] = typer.Option(None, "--cache", help="Translation cache file (default: $XDATA_CACHE_DIR or ~/.cache/xdata)."),
     no_cache: bool = typer.Option(False, "--no-cache", help="Translate everything, remember nothing."),
     max_ratio: float = typer.Option(3.0, "--max-ratio", help="Filter: reject pairs whose character length ratio exceeds this."),

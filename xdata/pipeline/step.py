@@ -12,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 import json
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Iterable
+from typing import Any, ClassVar, Iterable, Iterator
 
 import polars as pl
 
@@ -95,17 +95,7 @@ class Step:
         if params is not None and kwargs:
             raise ConfigError(f"step {self.name!r}: pass parameters either as a Params object or as keywords")
         if params is None:
-            names = {f.name for f in dataclasses.fields(self.Params)}
-            unknown = sorted(set(kwargs) - names)
-            if unknown:
-                raise ConfigError(
-                    f"step {self.name!r} has no parameter(s) {', '.join(map(repr, unknown))}; "
-                    f"valid parameters: {', '.join(sorted(names)) or '(none)'}"
-                )
-            try:
-                params = self.Params(**kwargs)
-            except TypeError as e:
-                raise ConfigError(f"step {self.name!r}: {e}") from e
+            params = build_params(self.Params, kwargs, f"step {self.name!r}")
         elif not isinstance(params, self.Params):
             raise ConfigError(f"step {self.name!r} expects {self.Params.__name__}, got {type(params).__name__}")
         self.params = params
@@ -113,29 +103,23 @@ class Step:
         self._ready = False
 
     def _check_types(self) -> None:
-        """Reject parameter values of the wrong basic type before any data moves."""
-        hints = {f.name: f.type for f in dataclasses.fields(self.Params)}
-        for k, t in hints.items():
-            v = getattr(self.params, k)
-            tname = t if isinstance(t, str) else getattr(t, "__name__", str(t))
+        """Reject parameter values of the wrong basic type before any data moves (nested groups too)."""
+        for name, value, tname in _leaf_fields(self.params):
             basic = {"int": int, "float": (int, float), "str": str, "bool": bool}
-            if tname in basic and v is not None and not isinstance(v, basic[tname]):  # type: ignore[arg-type]
-                raise ConfigError(f"step {self.name!r}: parameter {k!r} must be {tname}, got {v!r}")
-            if tname in ("int", "float") and isinstance(v, bool):
-                raise ConfigError(f"step {self.name!r}: parameter {k!r} must be {tname}, got {v!r}")
+            if tname in basic and value is not None and not isinstance(value, basic[tname]):  # type: ignore[arg-type]
+                raise ConfigError(f"step {self.name!r}: parameter {name!r} must be {tname}, got {value!r}")
+            if tname in ("int", "float") and isinstance(value, bool):
+                raise ConfigError(f"step {self.name!r}: parameter {name!r} must be {tname}, got {value!r}")
 
     # -- identity -------------------------------------------------------------------------
     def param_dict(self) -> dict[str, Any]:
+        """Parameters as a JSON-able dict; a nested group of parameters stays a nested dict."""
         return dataclasses.asdict(self.params)
 
     def non_default_params(self) -> dict[str, Any]:
-        defaults = {}
-        for f in dataclasses.fields(self.Params):
-            if f.default is not dataclasses.MISSING:
-                defaults[f.name] = f.default
-            elif f.default_factory is not dataclasses.MISSING:  # type: ignore[misc]
-                defaults[f.name] = f.default_factory()  # type: ignore[misc]
-        return {k: v for k, v in self.param_dict().items() if k not in defaults or defaults[k] != v}
+        """The parameters that differ from their defaults, flat: a nested group's fields count as
+        the step's own (so grouping parameters into a dataclass does not change the signature)."""
+        return {name: value for name, value, _ in _leaf_fields(self.params, non_default=True)}
 
     def languages(self) -> list[str]:
         """Languages this step brings into rows beyond their ``lang`` columns (for the card)."""
@@ -253,5 +237,86 @@ class Identity(MapStep):
         return batch
 
 
+def _is_params(value: Any) -> bool:
+    return dataclasses.is_dataclass(value) and not isinstance(value, type)
+
+
+def _leaf_fields(params: Any, *, non_default: bool = False) -> Iterator[tuple[str, Any, str]]:
+    """(name, value, type name) of every parameter, nested groups flattened into their fields."""
+    for f in dataclasses.fields(params):
+        value = getattr(params, f.name)
+        if _is_params(value):
+            yield from _leaf_fields(value, non_default=non_default)
+            continue
+        if non_default:
+            if f.default is not dataclasses.MISSING and f.default == value:
+                continue
+            if f.default_factory is not dataclasses.MISSING and f.default_factory() == value:  # type: ignore[misc]
+                continue
+        yield f.name, value, f.type if isinstance(f.type, str) else getattr(f.type, "__name__", str(f.type))
+
+
+def _nested(cls: type) -> dict[str, type]:
+    """Fields of a params class that are themselves parameter groups (dataclasses), by name."""
+    import typing
+
+    hints = typing.get_type_hints(cls)
+    return {f.name: hints[f.name] for f in dataclasses.fields(cls)
+            if isinstance(hints.get(f.name), type) and dataclasses.is_dataclass(hints[f.name])}
+
+
+def build_params(cls: type, values: dict[str, Any], who: str) -> Any:
+    """A params object from flat keywords: a keyword naming a field of a nested group goes to
+    that group (``decode="beam"`` sets ``decoding.decode``), a group may also be given whole;
+    unknown names are an error listing the valid ones."""
+    nested = _nested(cls)
+    own = {f.name for f in dataclasses.fields(cls)}
+    group_fields = {g: {f.name for f in dataclasses.fields(t)} for g, t in nested.items()}
+    kw: dict[str, Any] = {}
+    grouped: dict[str, dict[str, Any]] = {g: {} for g in nested}
+    unknown = []
+    for k, v in values.items():
+        if k in own:
+            kw[k] = v
+        else:
+            g = next((g for g, names in group_fields.items() if k in names), None)
+            if g is None:
+                unknown.append(k)
+            else:
+                grouped[g][k] = v
+    if unknown:
+        valid = sorted((own - set(nested)) | {n for names in group_fields.values() for n in names})
+        raise ConfigError(f"{who} has no parameter(s) {', '.join(map(repr, sorted(unknown)))}; "
+                          f"valid parameters: {', '.join(valid) or '(none)'}")
+    try:
+        for g, t in nested.items():
+            if grouped[g]:
+                if g in kw:
+                    raise ConfigError(f"{who}: give {g}= or its fields ({', '.join(sorted(grouped[g]))}), not both")
+                kw[g] = t(**grouped[g])
+        return cls(**kw)
+    except TypeError as e:
+        raise ConfigError(f"{who}: {e}") from e
+
+
+def params_from_json(cls: type, data: dict[str, Any]) -> Any:
+    """Rebuild a params object from :meth:`Step.param_dict` output (tuples and nested groups
+    come back as they were; used to replay a manifest's steps)."""
+    import typing
+
+    hints = typing.get_type_hints(cls)
+    kw: dict[str, Any] = {}
+    for f in dataclasses.fields(cls):
+        if f.name not in data:
+            continue
+        v, t = data[f.name], hints.get(f.name)
+        if isinstance(t, type) and dataclasses.is_dataclass(t) and isinstance(v, dict):
+            v = params_from_json(t, v)
+        elif isinstance(v, list) and (typing.get_origin(t) is tuple or t is tuple):
+            v = tuple(v)
+        kw[f.name] = v
+    return cls(**kw)
+
+
 __all__ = ["Step", "MapStep", "FilterStep", "StepResult", "Context", "NoParams", "Identity", "merge_meta",
-           "REGISTRY", "field"]
+           "REGISTRY", "field", "build_params", "params_from_json"]
