@@ -94,7 +94,7 @@ def backtranslate(
     dtype: str = typer.Option(ENGINE_DEFAULTS["dtype"], "--dtype", help="hf: float32 | bfloat16 | float16."),
     device: str = typer.Option(ENGINE_DEFAULTS["device"], "--device", help="cpu, cuda, cuda:1 ..."),
     compute_type: str = typer.Option(ENGINE_DEFAULTS["compute_type"], "--compute-type", help="ct2: default | int8 | int8_float32 | float16 ..."),
-    threads: int = typer.Option(ENGINE_DEFAULTS["threads"], "--threads", min=0, help="Threads per worker (0: one; more is faster, but changes score decimals)."),
+    threads: int = typer.Option(ENGINE_DEFAULTS["threads"], "--threads", min=0, help="Threads per worker (0: one; more: faster, other score decimals)."),
     max_tokens: int = typer.Option(ENGINE_DEFAULTS["max_tokens"], "--max-tokens", min=1, help="Padded input tokens per engine batch."),
     cache: Optional[Path] = typer.Option(None, "--cache", help="Translation cache file (default: $XDATA_CACHE_DIR or ~/.cache/xdata)."),
     no_cache: bool = typer.Option(False, "--no-cache", help="Translate everything, remember nothing."),

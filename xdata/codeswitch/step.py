@@ -21,16 +21,12 @@ _TOKEN = regex.compile(r"[\p{L}\p{M}\p{N}]+(?:['’\-][\p{L}\p{M}\p{N}]+)*|\S")
 
 @dataclass(frozen=True)
 class CodeSwitchParams:
+    """The lexicons, how to switch (a :class:`~xdata.codeswitch.Policy`, whose fields are also
+    accepted as flat keywords: ``CodeSwitch(lexicons=..., ratio=0.3)``) and where."""
+
     lexicons: tuple[str, ...] = ()  # paths, source-language word first (MUSE order)
     reverse: bool = False  # read the lexicons target -> source
-    ratio: float = 0.3
-    sentence_prob: float = 1.0
-    choose: str = "uniform"
-    multi: str = "token"
-    protect_numbers: bool = True
-    protect_urls: bool = True
-    protect_tags: str = ""
-    protect_capitalized: bool = False
+    policy: Policy = field(default_factory=Policy)
     stem_prefix: int = 0  # > 0: also match words by their first N letters
     side: str = "src"  # for pair records: which side to switch
     engine: str = "auto"  # "auto" (vectorized when applicable), "reference" or "fast"
@@ -60,9 +56,7 @@ class CodeSwitch(MapStep):
         self.policy().validate()
 
     def policy(self) -> Policy:
-        p = self.params
-        return Policy(p.ratio, p.sentence_prob, p.choose, p.multi, p.protect_numbers, p.protect_urls, p.protect_tags,
-                      p.protect_capitalized)
+        return self.params.policy  # type: ignore[no-any-return]
 
     def resources(self) -> dict[str, str]:
         return {f"lexicon{i}": digest_file(path) for i, path in enumerate(self.params.lexicons)}

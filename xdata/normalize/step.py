@@ -2,21 +2,21 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import dataclasses
+from dataclasses import dataclass, field
 
 import polars as pl
 
 from ..pipeline import Context, MapStep
-from . import normalize
+from . import Options, normalize
 
 
 @dataclass(frozen=True)
 class NormalizeParams:
-    form: str = "NFC"
-    punct: bool = True
-    rules: bool = True
-    harakat: bool = False
-    digits: str | None = None
+    """The normalization :class:`~xdata.normalize.Options` (one home: the fields are also accepted
+    as flat keywords, ``Normalize(form="NFKC", lossy=True)``)."""
+
+    options: Options = field(default_factory=Options)
 
 
 class Normalize(MapStep):
@@ -26,11 +26,11 @@ class Normalize(MapStep):
     Params = NormalizeParams
 
     def map(self, batch: pl.DataFrame, ctx: Context) -> pl.DataFrame:
-        p = self.params
-        opts = dict(form=p.form, punct=p.punct, rules=p.rules, harakat=p.harakat, digits=p.digits)
+        opts = dataclasses.asdict(self.params.options)
+        token_opts = {**opts, "whitespace": False}  # a token keeps its inner spaces (CoNLL-U forms may hold some)
         cols = []
         if "tokens" in batch.columns:
-            cols.append(pl.Series("tokens", [[normalize(t, lang, whitespace=False, **opts) or t for t in toks]
+            cols.append(pl.Series("tokens", [[normalize(t, lang, **token_opts) or t for t in toks]
                                              for toks, lang in zip(batch["tokens"].to_list(), batch["lang"].to_list())],
                                   pl.List(pl.String)))
         for col, lang_col in (("text", "lang"), ("src", "src_lang"), ("tgt", "tgt_lang")):
