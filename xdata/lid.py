@@ -158,6 +158,7 @@ class LidTag(MapStep):
     kinds = ("text", "pair")
     writes = ("lid_lang", "lid_prob", "src_lid_lang", "src_lid_prob", "tgt_lid_lang", "tgt_lid_prob")
     Params = LidTagParams
+    runtime_params = ("model",)  # identified by its digest in resources(), not by where it lies
 
     def resources(self) -> dict[str, str]:
         return {"lid_model": _model_digest(self.params.model)}
@@ -190,6 +191,7 @@ class LidFilter(FilterStep):
     kinds = ("text", "pair")
     writes = LidTag.writes
     Params = LidFilterParams
+    runtime_params = ("model",)  # identified by its digest in resources(), not by where it lies
 
     def resources(self) -> dict[str, str]:
         return {"lid_model": _model_digest(self.params.model)}

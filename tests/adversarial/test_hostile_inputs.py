@@ -514,3 +514,19 @@ def test_recipe_options_change_the_version(tmp_path):
         assert r.returncode == 0, r.stderr
         versions.append(read_manifest(out)["version"])
     assert versions[0] != versions[1] and versions[1] == versions[2]
+
+
+def test_the_same_recipe_in_two_checkouts_gives_the_same_bytes_and_version(tmp_path):
+    """Resources (lexicons, models) are identified by their digests, never by where they lie."""
+    root = Path(__file__).parents[2]
+    digests = set()
+    for where in ("a/deep/checkout", "b"):
+        d = tmp_path / where
+        shutil.copytree(root / "recipes", d / "recipes")
+        shutil.copytree(root / "lexicons", d / "lexicons")
+        r = subprocess.run(XDATA + ["run", str(d / "recipes" / "demo.py"), "--out", str(d / "out"), "--workers", "1"],
+                           capture_output=True, text=True, timeout=600)
+        assert r.returncode == 0, r.stderr
+        m = read_manifest(d / "out")
+        digests.add((m["content_digest"], m["version"]))
+    assert len(digests) == 1
