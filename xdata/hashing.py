@@ -7,7 +7,7 @@ import hashlib
 import json
 
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, Sequence
 
 import numpy as np
 import polars as pl
@@ -67,7 +67,7 @@ def digest_files(paths: Iterable[str | Path], algorithm: str = "sha256") -> str:
     return h.hexdigest()
 
 
-def row_ids(salt: str, *columns: list[str | None]) -> list[str]:
+def row_ids(salt: str, *columns: Sequence[str | None]) -> list[str]:
     """Content-derived ids: a hash of the salt and each row's fields.
 
     The salt carries what makes two equal texts different rows (their origin and row

@@ -133,7 +133,7 @@ class _Side:
         a diagonal prior needs them), and narrow the rest."""
         self.cell_e = self.cell_f = None
         if not keep_positions:
-            self.cell_i = self.cell_j = self.cell_sent = None
+            self.cell_i = self.cell_j = self.cell_sent = None  # type: ignore[assignment]  # numpy stubs: arrays freed/retyped in place
         self.row_of_cell = self.row_of_cell.astype(np.int32)
         self.row_f = self.row_f.astype(np.int32)
 
@@ -198,7 +198,7 @@ class _Direction:
             denom = np.bincount(self.pair_e, weights=counts, minlength=self.n_e) + cfg.vb_alpha * (self.n_f - 1)
             self.t = np.exp(_digamma(counts) - _digamma(np.maximum(denom[self.pair_e], 1e-300)))
         else:
-            denom = np.bincount(self.pair_e, weights=counts, minlength=self.n_e)
+            denom = np.bincount(self.pair_e, weights=counts, minlength=self.n_e)  # type: ignore[assignment]  # numpy stubs: arrays freed/retyped in place
             self.t = counts / np.maximum(denom[self.pair_e], 1e-300)
         nc = null_counts + cfg.smoothing
         self.t_null = nc / nc.sum()
@@ -314,7 +314,7 @@ def _forward_backward(Er: np.ndarray, En: np.ndarray, nlen: np.ndarray, a: np.nd
         beta[lo:, j] = mm(ebr, a.T) + p_null * ebn
         if want_xi:
             s = ar[lo:, j] + an[lo:, j]
-            xi += s.T @ ebr
+            xi += s.T @ ebr  # type: ignore[operator]  # numpy stubs: arrays freed/retyped in place
             xn += p_null * float((s * ebn).sum())
     if want_xi:
         xi *= a
@@ -359,7 +359,7 @@ def _hmm_posteriors(d: _Direction, side: _Side, cell_t: np.ndarray, row_t_null: 
         ll += lli
         if want_xi:
             old = stats.get(m)
-            stats[m] = (xi, xn) if old is None else (old[0] + xi, old[1] + xn)
+            stats[m] = (xi, xn) if old is None else (old[0] + xi, old[1] + xn)  # type: ignore[assignment]  # numpy stubs: arrays freed/retyped in place
         post[cell[live]] = gr[live]
         row_null[rows[live]] = gn[live]
     return post, row_null, stats, ll
@@ -468,7 +468,7 @@ class HMMAligner:
             if stage == "hmm":
                 d1.update_jumps(stats[0])
                 d2.update_jumps(stats[1])
-            self.log.append({"stage": stage, "iteration": k + 1, "loglik": ll,
+            self.log.append({"stage": stage, "iteration": k + 1, "loglik": ll,  # type: ignore[dict-item]  # numpy stubs: arrays freed/retyped in place
                              "p_null_fwd": d1.p_null, "p_null_bwd": d2.p_null})
             if progress:
                 progress(f"{stage} iteration {k + 1}" + ("" if math.isnan(ll) else f": log-likelihood {ll:,.0f}"))
@@ -555,7 +555,7 @@ class HMMAligner:
             arrays.update({f"{name}_pair_keys": d.pair_keys, f"{name}_t": d.t, f"{name}_t_null": d.t_null,
                            f"{name}_jump": d.jump})
         tmp = p / "params.tmp.npz"
-        np.savez_compressed(tmp, **arrays)
+        np.savez_compressed(tmp, **arrays)  # type: ignore[arg-type]  # numpy stubs: arrays freed/retyped in place
         tmp.replace(p / "params.npz")
         meta = {"format": FORMAT, "config": self.cfg.__dict__, "priors_digest": self.priors_digest,
                 "p_null": [self.fwd.p_null, self.bwd.p_null], "src_vocab": self.src_vocab.words,

@@ -133,7 +133,8 @@ class NeuralAligner(Aligner):
     def links_and_scores(self, src: list[list[str]], tgt: list[list[str]]) -> tuple[list[set[tuple[int, int]]], list[float]]:
         """Links per pair and a confidence (mean similarity of the linked words)."""
         es, et = self.embed(src), self.embed(tgt)
-        out, scores = [], []
+        out: list[set[tuple[int, int]]] = []
+        scores: list[float] = []
         for a, b in zip(es, et):
             if not len(a) or not len(b):
                 out.append(set())

@@ -68,7 +68,7 @@ class Align(MapStep):
         if p.matching not in ("argmax", "itermax"):
             raise ConfigError(f"unknown matching {p.matching!r}; expected argmax or itermax")
         if p.tokenize == "columns":  # checked when the pipeline is validated, before data moves
-            self.reads = ("src", "tgt", "src_tokens", "tgt_tokens")
+            self.reads = ("src", "tgt", "src_tokens", "tgt_tokens")  # type: ignore[misc,assignment]  # this instance reads more
         if p.model_dir and not (Path(p.model_dir) / "model.json").exists():
             raise InputError("not a saved xdata aligner (no model.json); expected a directory written by "
                              "`xdata align --method builtin --save-model`", path=p.model_dir)

@@ -29,7 +29,7 @@ import struct
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import IO, Any
 
 import numpy as np
 
@@ -121,14 +121,14 @@ def _convert_here(src: str, out: str, quantization: str) -> None:
 
 
 # -- the translation process -------------------------------------------------------------
-def _send(f: BinaryIO, obj: Any) -> None:
+def _send(f: IO[bytes], obj: Any) -> None:
     data = pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
     f.write(struct.pack("<Q", len(data)))
     f.write(data)
     f.flush()
 
 
-def _recv(f: BinaryIO) -> Any:
+def _recv(f: IO[bytes]) -> Any:
     head = f.read(8)
     if len(head) < 8:
         raise EOFError
@@ -136,7 +136,7 @@ def _recv(f: BinaryIO) -> Any:
     return pickle.loads(f.read(n))
 
 
-def _serve(stdin: BinaryIO, stdout: BinaryIO) -> None:
+def _serve(stdin: IO[bytes], stdout: IO[bytes]) -> None:
     """The translation process: build the Translator, then answer requests until EOF."""
     import traceback
 
@@ -294,8 +294,8 @@ class CT2Engine:
                         truncated = len(toks) > caps[r]
                     else:
                         truncated = True
-                    text = self.tokenizer.decode(self.tokenizer.convert_tokens_to_ids(toks[:caps[r]]),
-                                                 skip_special_tokens=True).strip()
+                    text = str(self.tokenizer.decode(self.tokenizer.convert_tokens_to_ids(toks[:caps[r]]),
+                                                     skip_special_tokens=True)).strip()
                     out[i][k + h] = Hypothesis(text, round(float(score), 6) if score is not None else None, truncated)
         for hyps in out:
             for k in range(1, d.n):

@@ -92,7 +92,8 @@ class HFEngine:
             tok = lang_token(self.tokenizer, out_lang)
             if tok is None:
                 raise ConfigError(f"{display_name(model)} has no language token for {out_lang!r}")
-            self.forced_bos = self.tokenizer.convert_tokens_to_ids(tok)
+            ids = self.tokenizer.convert_tokens_to_ids(tok)
+            self.forced_bos = int(ids[0] if isinstance(ids, list) else ids)
         cfg = self.model.config
         self.eos = cfg.eos_token_id
         self.max_input = int(getattr(cfg, "max_position_embeddings", 0) or getattr(self.tokenizer, "model_max_length",
@@ -182,7 +183,7 @@ class HFEngine:
             truncated = len(toks) > cap
         else:
             truncated = True
-        return self.tokenizer.decode(toks[:cap], skip_special_tokens=True).strip(), truncated
+        return str(self.tokenizer.decode(toks[:cap], skip_special_tokens=True)).strip(), truncated
 
 
 def _snapshot_revision(model_dir: Path) -> str | None:

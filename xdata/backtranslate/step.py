@@ -12,6 +12,7 @@ import numpy as np
 import polars as pl
 
 from ..errors import ConfigError
+from ..hashing import canonical_json
 from ..langs import parse_lang
 from ..pipeline import Context, MapStep, Step, StepResult
 from ..pipeline.rng import row_seeds
@@ -102,11 +103,10 @@ class BackTranslate(Step):
                 ks.append(k)
                 rows_idx.append(i)
                 trunc.append(h.truncated)
-                rec = {"hypothesis": k, "truncated": h.truncated}
+                rec: dict[str, Any] = {"hypothesis": k, "truncated": h.truncated}
                 if h.score is not None:
                     rec["score"] = h.score
-                metas.append(json.dumps({**json.loads(old_meta[i] or "{}"), "backtranslate": {**info, **rec}},
-                                        ensure_ascii=False, sort_keys=True, separators=(",", ":")))
+                metas.append(canonical_json({**json.loads(old_meta[i] or "{}"), "backtranslate": {**info, **rec}}))
         base = batch[rows_idx]
         bids = base["id"].to_list()
         out = base.select(

@@ -54,12 +54,12 @@ def switch_frame(tokens: pl.Series, tags: pl.Series | None, ids: list[str], seed
         prot_first.append(_protected(t, None, policy, (), True))
         prot_other.append(_protected(t, None, policy, (), False))
         hits = []
-        for li, lx in enumerate(lexicons):
+        for lex_index, lx in enumerate(lexicons):
             entries = lx.lookup(t)
             if entries:
-                hits.append(li)
+                hits.append(lex_index)
                 for k, e in enumerate(entries):
-                    cand_rows.append((t, li, k, e.tgt, e.line, len(entries)))
+                    cand_rows.append((t, lex_index, k, e.tgt, e.line, len(entries)))
         hit_lists.append(hits)
     tinfo = pl.DataFrame({"tok": types, "prot_first": prot_first, "prot_other": prot_other,
                           "hits": hit_lists}, schema={"tok": pl.String, "prot_first": pl.Boolean,
@@ -83,6 +83,7 @@ def switch_frame(tokens: pl.Series, tags: pl.Series | None, ids: list[str], seed
         pl.Series("u_choice", u_choice), pl.Series("u_lex", u_lex), pl.Series("sent_lex", sent_lex),
     )
     nh = pl.col("hits").list.len()
+    li: pl.Expr
     if policy.multi == "sentence":
         li = pl.when(pl.col("hits").list.contains(pl.col("sent_lex"))).then(pl.col("sent_lex")) \
             .otherwise(pl.col("hits").list.first())

@@ -10,7 +10,7 @@ import polars as pl
 import regex
 
 from ..errors import ConfigError
-from ..hashing import digest_file
+from ..hashing import canonical_json, digest_file
 from ..lexicon import Lexicon, load_lexicon
 from ..pipeline import Context, MapStep
 from . import Policy, draws_needed, switch_tokens
@@ -143,7 +143,7 @@ class CodeSwitch(MapStep):
             for i in todo:
                 d = json.loads(meta[i])
                 d["codeswitch"] = {"switches": json.loads("[" + logs[i] + "]")}
-                vals[i] = json.dumps(d, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+                vals[i] = canonical_json(d)
             new_meta = pl.Series("meta", vals, pl.String)
         return batch.with_columns(
             pl.Series("cs_covered", covered, pl.Int64), pl.Series("cs_switched", switched, pl.Int64),

@@ -85,9 +85,9 @@ def verify(path: str | Path, *, deep: bool = False) -> VerifyReport:
             else:
                 rep.problems.append(e.reason + f": {rel!r}")
             continue
-        listed[rel] = s
+        listed[str(rel)] = s
         if digest_file(p) != s.get("sha256"):
-            rep.changed.append(rel)
+            rep.changed.append(str(rel))
     for p in sorted(d.iterdir()):
         if p.name in _OWN_DIRS and p.is_dir() and not p.is_symlink():
             for q in sorted(p.rglob("*")):
@@ -268,7 +268,7 @@ def trace(path: str | Path, row_id: str) -> list[str]:
                    "for line-based files)." if row.get("src_row") is not None else "")
         out.append("Its record was: " + json.dumps(rec, ensure_ascii=False))
         return [x for x in out if x]
-    kind = m.get("kind")
+    kind = str(m.get("kind", "text"))
     content = {c: row[c] for c in CONTENT.get(kind, {}) if c in row}
     out.append(f"Row {row_id} of dataset {m['name']!r} version {m['version']} ({kind} record).")
     out.append("Content: " + json.dumps(content, ensure_ascii=False))

@@ -23,7 +23,7 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from ..errors import ConfigError, InputError
 from ..langs import base_lang, lang_script
@@ -100,9 +100,12 @@ def rules_for(lang: str | None) -> LangRules | None:
     return _rule_files().get(base_lang(lang))
 
 
+NormalForm = Literal["NFC", "NFD", "NFKC", "NFKD"]
+
+
 @dataclass(frozen=True)
 class Options:
-    form: str = "NFC"
+    form: NormalForm = "NFC"
     controls: bool = True
     punct: bool = True
     rules: bool = True

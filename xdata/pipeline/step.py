@@ -17,7 +17,7 @@ from typing import Any, ClassVar, Iterable, Iterator
 import polars as pl
 
 from ..errors import ConfigError
-from ..hashing import digest_value, row_ids
+from ..hashing import canonical_json, digest_value, row_ids
 from .rng import row_rng, row_uniforms
 
 REGISTRY: dict[str, type["Step"]] = {}
@@ -217,7 +217,7 @@ def merge_meta(meta: pl.Series, key: str, values: list[Any]) -> pl.Series:
         d = json.loads(m) if m else {}
         if v is not None:
             d[key] = v
-        out.append(json.dumps(d, ensure_ascii=False, sort_keys=True, separators=(",", ":")))
+        out.append(canonical_json(d))
     return pl.Series("meta", out, pl.String)
 
 

@@ -8,8 +8,9 @@ with only that field changed. :func:`evaluate_tags` is ``xdata eval tags``.
 
 from __future__ import annotations
 
+import dataclasses
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Sequence
 
@@ -109,7 +110,7 @@ class ProjectionReport:
     sentences: int
     tokens: int
     labelled: int
-    by: dict[str, int] = field(default_factory=dict)
+    by: dict[str, int] = dataclasses.field(default_factory=dict)
     spans_projected: int = 0
     spans_dropped: int = 0
 
@@ -242,14 +243,16 @@ def _links(src_words: list[list[dict[str, Any]]], tgt_words: list[list[dict[str,
     if links is not None:
         if len(links) != n:
             raise InputError(f"{len(links)} alignment lines for {n} sentence pairs")
-        for k, ls in enumerate(links):
-            bad = [(i, j) for i, j in ls if not (0 <= i < len(a_src[k]) and 0 <= j < len(a_tgt[k]))]
+        for k, given in enumerate(links):
+            bad = [(i, j) for i, j in given if not (0 <= i < len(a_src[k]) and 0 <= j < len(a_tgt[k]))]
             if bad:
                 raise InputError(f"link {bad[0][0]}-{bad[0][1]} out of range for {len(a_src[k])} source and "
                                  f"{len(a_tgt[k])} target words", line=k + 1, field="alignment")
-        return [sorted(ls) for ls in links], "given"
-    xs = [[w.lower() for w in s] for s in extra_src] if extra_src is not None and lowercase else extra_src
-    xt = [[w.lower() for w in s] for s in extra_tgt] if extra_tgt is not None and lowercase else extra_tgt
+        return [sorted(given) for given in links], "given"
+    xs: list[list[str]] | None = [[w.lower() for w in s] for s in extra_src] \
+        if extra_src is not None and lowercase else extra_src
+    xt: list[list[str]] | None = [[w.lower() for w in s] for s in extra_tgt] \
+        if extra_tgt is not None and lowercase else extra_tgt
     if lexicon is not None:
         from ..align.priors import priors_from_lexicon
         from ..lexicon import load_lexicon
@@ -328,11 +331,11 @@ def _project_token_labels(src_words: list[list[dict[str, Any]]], tgt_words: list
                     how[k][i] = "tagger"
     by: Counter[str] = Counter()
     for k in range(n):
-        for i, lab in enumerate(final[k]):
-            if lab is None:
+        for i, label in enumerate(final[k]):
+            if label is None:
                 continue
             w = tgt_words[k][i]
-            _set(w, fld, lab)
+            _set(w, fld, label)
             extra = {"ProjBy": how[k][i]}
             if projs[k].sources[i]:
                 extra["ProjFrom"] = ",".join(str(src_words[k][s]["id"]) for s in projs[k].sources[i])

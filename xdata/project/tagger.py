@@ -29,7 +29,7 @@ from ..errors import ConfigError
 
 
 def _shape(w: str) -> str:
-    out = []
+    out: list[str] = []
     for ch in w[:6]:
         c = "X" if ch.isupper() else "x" if ch.islower() else "d" if ch.isdigit() else ch if not ch.isalnum() else "o"
         if not out or out[-1] != c:

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import itertools
-import json
 import re
 from pathlib import Path
 from typing import Any, Iterator
 
 import polars as pl
 
+from ...hashing import canonical_json
 from ...errors import ConfigError, InputError
 from ...langs import parse_lang
 from ..files import open_binary
@@ -169,7 +169,7 @@ class ConlluSource(_FileSource):
                 toks.append([w["form"] for w in words])
                 tags.append([conllu_field_value(w, self.field) for w in words])
                 rows.append(i)
-                sids.append(json.dumps({"sent_id": sent.metadata.get("sent_id")}))
+                sids.append(canonical_json({"sent_id": sent.metadata.get("sent_id")}))
             df = pl.DataFrame(
                 {"lang": [self.lang] * len(rows), "tokens": toks, "tags": tags, "src_row": rows, "_meta": sids},
                 schema={"lang": pl.String, "tokens": pl.List(pl.String), "tags": pl.List(pl.String),

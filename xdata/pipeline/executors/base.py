@@ -15,7 +15,7 @@ import time
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Generator, Iterator
 
 import polars as pl
 
@@ -174,15 +174,16 @@ class BatchRunner:
         else:
             for pos in range(len(self.steps)):
                 counts.setdefault(self.step_offset + pos, Counts())
-        out = pl.concat(outs, how="diagonal_relaxed") if len(outs) > 1 else (outs[0] if outs else None)
-        if out is not None and out.height:
-            validate(out, kind, where=f"output of block {index}")
-        rej = pl.concat(rejects) if rejects else pl.DataFrame(schema=REJECT_SCHEMA)
-        if out is None or out.height == 0:
-            out = pl.DataFrame()
+        block_out = pl.concat(outs, how="diagonal_relaxed") if len(outs) > 1 else (outs[0] if outs else pl.DataFrame())
+        if block_out.height:
+            validate(block_out, kind, where=f"output of block {index}")
+        else:
+            block_out = pl.DataFrame()
+        block_rej = pl.concat(rejects) if rejects else pl.DataFrame(schema=REJECT_SCHEMA)
         if self.out_dir is not None:
-            return BlockOutput(index, read, counts, written=write_block(self.out_dir, index, out, rej, self.out_kind))
-        return BlockOutput(index, read, counts, rows=out, rejects=rej)
+            return BlockOutput(index, read, counts,
+                               written=write_block(self.out_dir, index, block_out, block_rej, self.out_kind))
+        return BlockOutput(index, read, counts, rows=block_out, rejects=block_rej)
 
 
 #: Input rows per block. A block is the unit of parallel work and its output is one shard,
@@ -195,7 +196,7 @@ class Executor(ABC):
 
     @abstractmethod
     def map_blocks(self, runner: BatchRunner, chunks: Iterator[tuple[int, Any]],
-                   workers: int) -> Iterator[BlockOutput]:
+                   workers: int) -> Generator[BlockOutput, None, None]:
         """Run ``runner.run_block`` over the chunks, yielding outputs in input order."""
 
     def run(self, pipeline: Pipeline, out: str | Path, *, seed: int = 0, batch_size: int = DEFAULT_BATCH_SIZE,
@@ -239,7 +240,7 @@ class Executor(ABC):
         read_counts = Counts()
         step_counts: dict[int, Counts] = {}
 
-        blocks = self.map_blocks(runner, enumerate(src.chunks(block_rows)), workers)
+        blocks: Generator[BlockOutput, None, None] = self.map_blocks(runner, enumerate(src.chunks(block_rows)), workers)
         with _Progress(enabled=progress, label=pipeline.name, total=src.size_hint(), unit=src.size_unit) as bar, \
                 contextlib.closing(blocks):
             # closing(): on an error or Ctrl-C here (not inside the executor's wait), the executor's

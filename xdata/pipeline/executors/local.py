@@ -6,7 +6,7 @@ import contextlib
 import functools
 import os
 import sys
-from typing import Any, Iterator
+from typing import Any, Generator, Iterator
 
 from ...workers import in_order, wait_result
 from .base import BatchRunner, BlockOutput, Executor
@@ -39,7 +39,7 @@ class LocalExecutor(Executor):
     """
 
     def map_blocks(self, runner: BatchRunner, chunks: Iterator[tuple[int, Any]],
-                   workers: int) -> Iterator[BlockOutput]:
+                   workers: int) -> Generator[BlockOutput, None, None]:
         if workers == 1:
             for i, chunk in chunks:
                 yield runner.run_block(i, chunk)
@@ -68,7 +68,7 @@ class LocalExecutor(Executor):
                     os.environ[k] = v
 
     @staticmethod
-    def _map_threads(runner: BatchRunner, chunks: Iterator[tuple[int, Any]], workers: int) -> Iterator[BlockOutput]:
+    def _map_threads(runner: BatchRunner, chunks: Iterator[tuple[int, Any]], workers: int) -> Generator[BlockOutput, None, None]:
         from concurrent.futures import ThreadPoolExecutor
 
         for s in runner.steps:

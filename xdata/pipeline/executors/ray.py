@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Any, Iterator
+from typing import Any, Generator, Iterator
 
 from ...errors import MissingDependency
 from ...workers import WorkerDied, in_order
@@ -24,7 +24,7 @@ class RayExecutor(Executor):
     """Runs blocks on a pool of Ray actors (``workers`` actors, one CPU each)."""
 
     def map_blocks(self, runner: BatchRunner, chunks: Iterator[tuple[int, Any]],
-                   workers: int) -> Iterator[BlockOutput]:
+                   workers: int) -> Generator[BlockOutput, None, None]:
         try:
             import ray
         except ImportError as e:
@@ -53,7 +53,7 @@ class RayExecutor(Executor):
                 def run(self, index: int, chunk: Any) -> BlockOutput:
                     return self.runner.run_block(index, chunk)
 
-            actors = [_Worker.remote(payload) for _ in range(workers)]
+            actors = [_Worker.remote(payload) for _ in range(workers)]  # type: ignore[attr-defined]  # ray.remote adds it
 
             def submit(i: int, chunk: Any) -> Any:
                 ref = actors[i % workers].run.remote(i, chunk)
