@@ -38,7 +38,7 @@ class InputError(XdataError):
         prefix = ":".join(where[:2]) + (f" ({where[2]})" if len(where) > 2 else "")
         super().__init__(f"{prefix}: {message}" if prefix else message)
 
-    def __reduce__(self):  # type: ignore[no-untyped-def]
+    def __reduce__(self):
         # Errors raised in worker processes travel back to the driver intact.
         return (_rebuild_input_error, (self.reason, self.path, self.line, self.field))
 
@@ -71,5 +71,5 @@ class MissingDependency(XdataError):
             f"Install it with: pip install 'xdata[{extra}]'"
         )
 
-    def __reduce__(self):  # type: ignore[no-untyped-def]
+    def __reduce__(self):
         return (MissingDependency, (self.package, self.extra, self.purpose))

@@ -93,8 +93,8 @@ class WorkerPool:
             signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
         try:
             if hasattr(ex, "_safe_to_dynamically_spawn_children") and hasattr(ex, "_start_executor_manager_thread"):
-                ex._safe_to_dynamically_spawn_children = False  # type: ignore[attr-defined]
-                ex._start_executor_manager_thread()  # type: ignore[attr-defined]
+                ex._safe_to_dynamically_spawn_children = False
+                ex._start_executor_manager_thread()
                 self._seen.update(getattr(ex, "_processes", None) or {})
         finally:
             if block:

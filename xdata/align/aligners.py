@@ -151,7 +151,7 @@ METHODS = ("auto", *ALIGNERS)
 def aligner_class(method: str) -> type[Aligner]:
     """The class a method names (``auto`` resolved, see :func:`available_method`)."""
     module, cls = ALIGNERS[available_method(method)].split(":")
-    return getattr(importlib.import_module(module), cls)  # type: ignore[no-any-return]
+    return getattr(importlib.import_module(module), cls)
 
 
 def make_aligner(method: str = "auto", **options: Any) -> Aligner:

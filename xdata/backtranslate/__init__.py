@@ -317,7 +317,7 @@ def load_engine(spec: EngineSpec) -> Engine:
     import importlib
 
     module, cls = ENGINES[spec.engine].split(":")
-    return getattr(importlib.import_module(module), cls).from_spec(spec)  # type: ignore[no-any-return]
+    return getattr(importlib.import_module(module), cls).from_spec(spec)
 
 
 def open_cache(cache: str) -> Any:

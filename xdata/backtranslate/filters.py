@@ -150,7 +150,7 @@ class RoundTripFilter(FilterStep):
             raise ConfigError(f"min_chrf must be in [0, 100], got {self.params.min_chrf}")
 
     def resources(self) -> dict[str, str]:
-        return self.params.spec.resources()  # type: ignore[no-any-return]
+        return self.params.spec.resources()
 
     def setup(self) -> None:
         self._r_engines: dict[str, Any] = {}

@@ -57,7 +57,7 @@ class BackTranslate(Step):
 
     @property
     def decoding(self) -> Decoding:
-        return self.params.decoding  # type: ignore[no-any-return]
+        return self.params.decoding
 
     @property
     def spec(self) -> EngineSpec:
@@ -72,7 +72,7 @@ class BackTranslate(Step):
         return "pair"
 
     def resources(self) -> dict[str, str]:
-        return self.params.spec.resources()  # type: ignore[no-any-return]
+        return self.params.spec.resources()
 
     def setup(self) -> None:
         self._r_engine = load_engine(self.spec)

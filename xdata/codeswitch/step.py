@@ -57,7 +57,7 @@ class CodeSwitch(MapStep):
         self.policy().validate()
 
     def policy(self) -> Policy:
-        return self.params.policy  # type: ignore[no-any-return]
+        return self.params.policy
 
     def resources(self) -> dict[str, str]:
         return {f"lexicon{i}": digest_file(path) for i, path in enumerate(self.params.lexicons)}

@@ -162,7 +162,7 @@ def _spill(d: Path, m: dict[str, Any], files: _BucketFiles, k: int) -> None:
                 start += batch.height
                 keys = keys.with_columns((pl.col("id").hash(seed=_BUCKET_SEED) % k).alias("_b"))
                 for (b,), part in keys.partition_by("_b", as_dict=True, maintain_order=True).items():
-                    files.write(int(b), part.drop("_b"))  # type: ignore[arg-type]
+                    files.write(int(b), part.drop("_b"))
     finally:
         files.close()
 

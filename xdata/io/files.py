@@ -42,7 +42,7 @@ def open_binary(path: str | Path) -> BinaryIO:
     except BaseException:
         fh.close()
         raise
-    return fh  # type: ignore[no-any-return]
+    return fh
 
 
 def _decompressor(fmt: str) -> Any:

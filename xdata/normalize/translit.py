@@ -91,7 +91,7 @@ def transliterate(text: str, scheme: str) -> str:
 _UROMAN = None
 
 
-def _uroman(module):  # type: ignore[no-untyped-def]
+def _uroman(module):
     global _UROMAN
     if _UROMAN is None:
         _UROMAN = module.Uroman()

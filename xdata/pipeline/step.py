@@ -251,7 +251,7 @@ def _leaf_fields(params: Any, *, non_default: bool = False) -> Iterator[tuple[st
         if non_default:
             if f.default is not dataclasses.MISSING and f.default == value:
                 continue
-            if f.default_factory is not dataclasses.MISSING and f.default_factory() == value:  # type: ignore[misc]
+            if f.default_factory is not dataclasses.MISSING and f.default_factory() == value:
                 continue
         yield f.name, value, f.type if isinstance(f.type, str) else getattr(f.type, "__name__", str(f.type))
 

@@ -60,7 +60,7 @@ class Source(ABC):
         return None
 
     def parse(self, chunk: Any) -> SourceBatch:
-        return chunk  # type: ignore[no-any-return]
+        return chunk
 
     @abstractmethod
     def digest(self) -> str:
@@ -146,8 +146,8 @@ def _rejects_frame(rows: list[dict[str, Any]]) -> pl.DataFrame:
     return pl.DataFrame(rows, schema=REJECT_SCHEMA) if rows else pl.DataFrame(schema=REJECT_SCHEMA)
 
 
-def _decode(raw: bytes) -> tuple[str | None, str | None]:
-    """Decode one line strictly; returns (text, None) or (None, what was wrong)."""
+def _decode(raw: bytes) -> tuple[str, str | None]:
+    """Decode one line strictly; returns (text, None) or ("", what was wrong)."""
     if raw.endswith(b"\n"):
         raw = raw[:-1]
         if raw.endswith(b"\r"):
@@ -155,7 +155,7 @@ def _decode(raw: bytes) -> tuple[str | None, str | None]:
     try:
         return raw.decode("utf-8"), None
     except UnicodeDecodeError as e:
-        return None, f"invalid UTF-8 at byte {e.start} of the line (0x{raw[e.start]:02x}); expected UTF-8 text"
+        return "", f"invalid UTF-8 at byte {e.start} of the line (0x{raw[e.start]:02x}); expected UTF-8 text"
 
 
 def _stem(path: str | Path) -> str:

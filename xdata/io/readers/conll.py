@@ -40,7 +40,7 @@ class ConllSource(_FileSource):
         with open_binary(self.path) as fh:
             for lineno, rawb in enumerate(fh, 1):
                 text, derr = _decode(rawb)
-                if derr is None and text.strip() == "":  # type: ignore[union-attr]
+                if derr is None and text.strip() == "":
                     if raw:
                         yield sent, start, tokens, tags, err, "\n".join(raw)
                         sent += 1
@@ -48,13 +48,13 @@ class ConllSource(_FileSource):
                     continue
                 if not raw:
                     start = lineno
-                raw.append(text if text is not None else rawb.decode("utf-8", "backslashreplace").rstrip("\r\n"))
+                raw.append(text if derr is None else rawb.decode("utf-8", "backslashreplace").rstrip("\r\n"))
                 if err is not None:
                     continue
                 if derr is not None:
                     err = f"line {lineno}: {derr}"
                     continue
-                cols = text.split(self.sep) if self.sep else text.split()  # type: ignore[union-attr]
+                cols = text.split(self.sep) if self.sep else text.split()
                 if self.n_columns is not None and len(cols) != self.n_columns:
                     err = f"line {lineno}: expected {self.n_columns} columns (token and tag), found {len(cols)}"
                     continue

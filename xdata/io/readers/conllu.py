@@ -108,13 +108,13 @@ def iter_conllu_blocks(path: str | Path) -> Iterator[tuple[int, list[str], Any, 
             if derr is not None:
                 bad = bad or (derr, lineno)
                 text = rawb.decode("utf-8", "backslashreplace").rstrip("\r\n")
-            if text.strip() == "":  # type: ignore[union-attr]
+            if text.strip() == "":
                 if block:
                     yield finish()
                 block, bad = [], None
                 start = lineno + 1
                 continue
-            block.append(text)  # type: ignore[arg-type]
+            block.append(text)
         if block:
             yield finish()
 

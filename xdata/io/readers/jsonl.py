@@ -50,7 +50,7 @@ class JsonlSource(_FileSource):
                     rec = None
                     if err is None:
                         try:
-                            rec = json.loads(text)  # type: ignore[arg-type]
+                            rec = json.loads(text)
                             if not isinstance(rec, dict):
                                 err = f"expected a JSON object, found {type(rec).__name__}"
                         except json.JSONDecodeError as e:

@@ -90,9 +90,9 @@ class ParallelSource(Source):
             tb, eb = _decode(rb)
             err, where = (ea, self.src_path) if ea else (eb, self.tgt_path)
             if err is None and not self.allow_empty:
-                if not ta.strip():  # type: ignore[union-attr]
+                if not ta.strip():
                     err, where = "empty line where a sentence is required", self.src_path
-                elif not tb.strip():  # type: ignore[union-attr]
+                elif not tb.strip():
                     err, where = "empty line where a sentence is required", self.tgt_path
             if err is None and _length_error(ra, self.max_line_bytes):
                 err, where = _length_error(ra, self.max_line_bytes), self.src_path
@@ -102,8 +102,8 @@ class ParallelSource(Source):
                 self.bad_row(rejects, row, err, {"src": raw_text(ra), "tgt": raw_text(rb)}, path=where,
                              reject_reason=f"{Path(where).name}: {err}")
             else:
-                src.append(ta)  # type: ignore[arg-type]
-                tgt.append(tb)  # type: ignore[arg-type]
+                src.append(ta)
+                tgt.append(tb)
                 rows.append(row)
             row += 1
         df = _pairs_frame(self.src_lang, pl.Series(src, dtype=pl.String), self.tgt_lang,

@@ -56,13 +56,13 @@ class TextSource(_LineFileSource):
         rejects: list[dict[str, Any]] = []
         for raw in lines:
             text, err = _decode(raw)
-            if err is None and not self.allow_empty and not text.strip():  # type: ignore[union-attr]
+            if err is None and not self.allow_empty and not text.strip():
                 err = "empty line where a sentence is required"
             err = err or _length_error(raw, self.max_line_bytes)
             if err is not None:
                 self.bad_row(rejects, row, err, {"line": raw_text(raw)})
             else:
-                texts.append(text)  # type: ignore[arg-type]
+                texts.append(text)
                 rows.append(row)
             row += 1
         df = pl.DataFrame(

@@ -52,7 +52,7 @@ class TsvSource(_LineFileSource):
             text, err = _decode(raw)
             fields: list[str] = []
             if err is None:
-                fields = text.split("\t")  # type: ignore[union-attr]
+                fields = text.split("\t")
                 if self.n_columns is not None and len(fields) != self.n_columns:
                     err = f"expected {self.n_columns} tab-separated columns, found {len(fields)}"
                 elif len(fields) < need:

@@ -23,7 +23,7 @@ def get_executor(name: str) -> Executor:
     if name not in EXECUTORS:
         raise ConfigError(f"unknown executor {name!r}; expected one of {', '.join(repr(n) for n in EXECUTORS)}")
     module, cls = EXECUTORS[name].split(":")
-    return getattr(importlib.import_module(f"{__name__}.{module}"), cls)()  # type: ignore[no-any-return]
+    return getattr(importlib.import_module(f"{__name__}.{module}"), cls)()
 
 
 def run(pipeline: Pipeline, out: str | Path, *, executor: str = "local", **kw: Any) -> dict[str, Any]:
