@@ -1,6 +1,6 @@
 """Record kinds as Arrow schemas, and the provenance columns every row carries.
 
-Three kinds cover the field (ARCHITECTURE.md):
+Three kinds cover the field (docs/ARCHITECTURE.md):
 
 * ``text``   -- ``lang``, ``text``
 * ``pair``   -- ``src_lang``, ``src``, ``tgt_lang``, ``tgt`` (optional ``alignment``)

@@ -1,6 +1,6 @@
 """Writing a dataset version: shards, rejects, card, Croissant metadata, manifest last.
 
-Layout (ARCHITECTURE.md)::
+Layout (README, "Datasets, versions and provenance")::
 
     DIR/data/part-NNNNN.parquet      rows of input block NNNNN, written atomically
     DIR/rejects/part-NNNNN.parquet   rows of that block dropped by a step, with step and reason
