@@ -530,3 +530,13 @@ def test_the_same_recipe_in_two_checkouts_gives_the_same_bytes_and_version(tmp_p
         m = read_manifest(d / "out")
         digests.add((m["content_digest"], m["version"]))
     assert len(digests) == 1
+
+
+def test_progress_shows_the_share_done_when_the_input_size_is_known(tmp_path):
+    src = tmp_path / "in.txt"
+    src.write_text("".join(f"the child drinks water {i}\n" for i in range(3000)))
+    lex = str(Path(__file__).parents[2] / "lexicons/seed/en-sw.tsv")
+    r = cli("codeswitch", "--lexicon", lex, "--ratio", "0.5", "--in", str(src), "--lang", "en",
+            "--out", str(tmp_path / "o"), "--workers", "1", "--progress")
+    assert r.exit_code == 0, r.output
+    assert "100.0%" in r.output and "3,000 rows" in r.output
