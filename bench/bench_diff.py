@@ -7,7 +7,7 @@ directories (50,000-row Parquet shards in ``data/``, the dataset schema, a manif
 process, it measures the time and the peak RSS (VmHWM) of
 
 * the streaming diff, ``xdata.dataset.diffing.diff`` (target: under 1 GB at 5M rows a side);
-* the named baseline, the in-memory ``xdata.dataset.ops.diff``, which loads both datasets
+* the named baseline, the in-memory ``xdata.dataset.ops.diff_in_memory`` (what ``xdata diff`` ran before), which loads both datasets
   whole; only for ``--rows`` <= 2,000,000 (at 7M rows a side it peaks at ~15 GB), and then
   the two results are checked to be equal.
 
@@ -121,7 +121,7 @@ if mod == "streaming":
     from xdata.dataset.diffing import diff
     kw = {"bucket_rows": int(sys.argv[4])}
 else:
-    from xdata.dataset.ops import diff
+    from xdata.dataset.ops import diff_in_memory as diff
     kw = {}
 t0 = time.perf_counter()
 res = diff(Path(sys.argv[2]), Path(sys.argv[3]), **kw)
@@ -164,11 +164,11 @@ def main() -> None:
         if args.rows <= BASELINE_MAX_ROWS:
             base = measure("baseline", a, b, args.bucket_rows)
             same = base["result"] == r
-            line += (f"; baseline ops.diff: {base['secs']:.1f} s, peak RSS {base['peak'] / 1e6:,.0f} MB; "
+            line += (f"; baseline in-memory diff: {base['secs']:.1f} s, peak RSS {base['peak'] / 1e6:,.0f} MB; "
                      f"ratio peak RSS streaming/baseline {s['peak'] / base['peak']:.2f}, "
                      f"time {s['secs'] / base['secs']:.2f}; same result: {'yes' if same else 'NO'}")
         else:
-            line += (f"; baseline ops.diff: skipped (rows > {BASELINE_MAX_ROWS:,}: it loads both datasets whole, "
+            line += (f"; baseline in-memory diff: skipped (rows > {BASELINE_MAX_ROWS:,}: it loads both datasets whole, "
                      "~15 GB peak at 7M rows a side); ratio: n/a")
         print(line)
 
