@@ -11,6 +11,18 @@ import typer
 from .common import BATCH_SIZE, OVERWRITE, PROGRESS, SEED, WORKERS, app, handle_errors, summarize_manifest
 
 
+def _policy_defaults() -> dict:
+    import dataclasses
+
+    from ..codeswitch import Policy
+
+    return {f.name: f.default for f in dataclasses.fields(Policy)}
+
+
+#: The options' defaults come from the Policy they build (one home for each default).
+POLICY = _policy_defaults()
+
+
 @app.command()
 @handle_errors
 def codeswitch(
@@ -21,13 +33,15 @@ def codeswitch(
     fmt: Optional[str] = typer.Option(None, "--format", help="text | conll | conllu | parquet (default: from the extension)."),
     lang: Optional[str] = typer.Option(None, "--lang", help="Language of the input (text, conll, conllu)."),
     field: str = typer.Option("upos", "--field", help="CoNLL-U column used as tags (upos, xpos, misc:KEY, ...)."),
-    sentence_prob: float = typer.Option(1.0, "--sentence-prob", min=0.0, max=1.0, help="Probability a sentence is switched at all."),
+    sentence_prob: float = typer.Option(POLICY["sentence_prob"], "--sentence-prob", min=0.0, max=1.0, help="Probability a sentence is switched at all."),
     reverse: bool = typer.Option(False, "--reverse", help="Read the lexicons target -> source (e.g. switch Swahili into English with an en-sw file)."),
-    choose: str = typer.Option("uniform", "--choose", help="Pick among translations: uniform | prob."),
-    multi: str = typer.Option("token", "--multi", help="With several lexicons, pick one per token or per sentence."),
-    protect_capitalized: bool = typer.Option(False, "--protect-capitalized", help="Keep capitalized words after the first (names in untagged text)."),
+    choose: str = typer.Option(POLICY["choose"], "--choose", help="Pick among translations: uniform | prob."),
+    multi: str = typer.Option(POLICY["multi"], "--multi", help="With several lexicons, pick one per token or per sentence."),
+    protect_capitalized: bool = typer.Option(POLICY["protect_capitalized"], "--protect-capitalized",
+                                             help="Keep capitalized words after the first (names in untagged text)."),
     stem_prefix: int = typer.Option(0, "--stem-prefix", min=0, help="Also match words by their first N letters (prefix stemming)."),
-    protect_tags: str = typer.Option("", "--protect-tags", help="Tags never switched, comma-separated; a trailing '-' is a prefix (e.g. 'B-,I-')."),
+    protect_tags: str = typer.Option(POLICY["protect_tags"], "--protect-tags",
+                                     help="Tags never switched, comma-separated; a trailing '-' is a prefix (e.g. 'B-,I-')."),
     seed: int = SEED,
     batch_size: int = BATCH_SIZE,
     workers: Optional[int] = WORKERS,
