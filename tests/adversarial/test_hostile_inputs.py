@@ -540,3 +540,26 @@ def test_progress_shows_the_share_done_when_the_input_size_is_known(tmp_path):
             "--out", str(tmp_path / "o"), "--workers", "1", "--progress")
     assert r.exit_code == 0, r.output
     assert "100.0%" in r.output and "3,000 rows" in r.output
+
+
+def test_pharaoh_files_bad_bytes_or_out_of_range_links_name_the_line(tmp_path):
+    src, tgt = tmp_path / "s.txt", tmp_path / "t.txt"
+    src.write_text("a b\nc d e\n")
+    tgt.write_text("x y\nz w\n")
+    good = tmp_path / "good.pharaoh"
+    good.write_text("0-0 1-1\n0-0\n")
+    far = tmp_path / "far.pharaoh"
+    far.write_text("0-0\n2-5\n")
+    bad = tmp_path / "bad.pharaoh"
+    bad.write_bytes(b"0-0\n\xff-1\n")
+    r = cli("eval", "aer", "--gold", str(good), "--pred", str(far), "--src", str(src), "--tgt", str(tgt))
+    assert r.exit_code == 2 and r.output.strip() == \
+        f"error: {far}:line 2: link 2-5 is out of range: the pair has 3 source and 2 target words"
+    assert cli("eval", "aer", "--gold", str(good), "--pred", str(far)).exit_code == 0  # no sentences: no range
+    for args in (["lexicon", "induce", "--src", str(src), "--tgt", str(tgt), "--alignment", str(bad),
+                  "--out", str(tmp_path / "l.tsv")],
+                 ["lexicon", "induce", "--src", str(src), "--tgt", str(tgt), "--alignment", str(far),
+                  "--out", str(tmp_path / "l.tsv")]):
+        r = cli(*args)
+        assert r.exit_code == 2 and r.output.strip().startswith(f"error: {args[7]}:line 2: "), r.output
+        assert not (tmp_path / "l.tsv").exists()
