@@ -159,6 +159,7 @@ class LidTag(MapStep):
     writes = ("lid_lang", "lid_prob", "src_lid_lang", "src_lid_prob", "tgt_lid_lang", "tgt_lid_prob")
     Params = LidTagParams
     runtime_params = ("model",)  # identified by its digest in resources(), not by where it lies
+    resource_params = ("model",)
 
     def resources(self) -> dict[str, str]:
         return {"lid_model": _model_digest(self.params.model)}
@@ -192,6 +193,7 @@ class LidFilter(FilterStep):
     writes = LidTag.writes
     Params = LidFilterParams
     runtime_params = ("model",)  # identified by its digest in resources(), not by where it lies
+    resource_params = ("model",)
 
     def resources(self) -> dict[str, str]:
         return {"lid_model": _model_digest(self.params.model)}

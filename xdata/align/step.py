@@ -51,6 +51,7 @@ class Align(MapStep):
     writes = ("alignment", "align_score")
     Params = AlignParams
     # the saved aligner is identified by its digest in resources(); threads change speed, not links
+    resource_params = ("model_dir", "model")
     runtime_params = ("model_dir", "model", "threads")  # both identified in resources()
 
     def __init__(self, params: Any = None, **kw: Any) -> None:

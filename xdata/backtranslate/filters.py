@@ -134,6 +134,7 @@ class RoundTripFilter(FilterStep):
     kinds = ("pair",)
     writes = ("bt_rt_chrf",)
     Params = RoundTripParams
+    resource_params = ("model", "lexicon", "tokenizer")
     runtime_params = ("model", "lexicon", "cache", "threads", "max_batch", "max_tokens", "revision", "tokenizer")
 
     def __init__(self, params: Any = None, **kw: Any) -> None:

@@ -46,6 +46,7 @@ class BackTranslate(Step):
     kinds = ("text",)
     writes = ("bt_truncated",)
     Params = BackTranslateParams
+    resource_params = ("model", "lexicon", "tokenizer")
     runtime_params = ("model", "lexicon", "tokenizer", "cache", "threads", "max_tokens", "max_batch", "revision")
 
     def __init__(self, params: Any = None, **kw: Any) -> None:

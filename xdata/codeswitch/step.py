@@ -42,6 +42,7 @@ class CodeSwitch(MapStep):
     name = "codeswitch"
     writes = ("cs_covered", "cs_switched", "cs_tokens")
     Params = CodeSwitchParams
+    resource_params = ("lexicons",)
     runtime_params = ("lexicons",)  # identified by their digests in resources(), not by where they lie
 
     def __init__(self, params: Any = None, **kw: Any) -> None:

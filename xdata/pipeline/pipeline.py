@@ -74,6 +74,14 @@ class Pipeline:
             out += [x for x in s.languages() if x not in out]
         return out
 
+    def dependencies(self) -> list[str]:
+        """Every file the pipeline reads: its inputs and its steps' resources (lexicons, models)."""
+        out: list[str] = []
+        for p in [*self.source.paths(), *(x for s in self.steps for x in s.resource_paths())]:
+            if p not in out:
+                out.append(p)
+        return out
+
     def describe(self) -> list[dict[str, Any]]:
         return [s.describe() for s in self.steps]
 

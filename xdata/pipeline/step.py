@@ -77,6 +77,9 @@ class Step:
     #: Parameters that do not change the output (paths whose content is in ``resources()``,
     #: thread counts, batch budgets, cache locations): left out of the signature.
     runtime_params: ClassVar[tuple[str, ...]] = ()
+    #: Parameters naming files or directories the step reads (lexicons, models): what a build
+    #: system tracks as the step's dependencies (see :meth:`resource_paths`, ``xdata dvc stage``).
+    resource_params: ClassVar[tuple[str, ...]] = ()
     #: True if the step's work runs in native code that releases the GIL (polars, Arrow) and
     #: the step keeps no per-process state: the local executor may then run blocks as threads
     #: of one process (no worker start-up, no copying of blocks between processes).
@@ -120,6 +123,20 @@ class Step:
         """The parameters that differ from their defaults, flat: a nested group's fields count as
         the step's own (so grouping parameters into a dataclass does not change the signature)."""
         return {name: value for name, value, _ in _leaf_fields(self.params, non_default=True)}
+
+    def resource_paths(self) -> list[str]:
+        """Files and directories the step reads, from its :attr:`resource_params` (those that exist
+        on disk: a hub model name is not a path)."""
+        import os
+
+        out: list[str] = []
+        for name, value, _ in _leaf_fields(self.params):
+            if name not in self.resource_params:
+                continue
+            for v in (value if isinstance(value, (tuple, list)) else (value,)):
+                if isinstance(v, str) and v and os.path.exists(v) and v not in out:
+                    out.append(v)
+        return out
 
     def languages(self) -> list[str]:
         """Languages this step brings into rows beyond their ``lang`` columns (for the card)."""

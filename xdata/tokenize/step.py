@@ -63,6 +63,7 @@ class SpmEncode(MapStep):
     kinds = ("text", "pair")
     Params = SpmEncodeParams
     runtime_params = ("model",)  # identified by its digest in resources()
+    resource_params = ("model",)
 
     def __init__(self, params: Any = None, **kw: Any) -> None:
         super().__init__(params, **kw)
