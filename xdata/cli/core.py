@@ -61,8 +61,36 @@ def verify(
 @app.command()
 @handle_errors
 def diff(a: Path = typer.Argument(..., help="Dataset A."), b: Path = typer.Argument(..., help="Dataset B."),
-         as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
-    """Rows added, removed and changed from A to B (by id), per step and language."""
+         as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+         stats: bool = typer.Option(False, "--stats", help="Compare per-language figures (rows, lengths, script mix, "
+                                    "synthetic share) instead of rows; exit 1 when one moves past a threshold."),
+         max_rows: Optional[float] = typer.Option(None, "--max-rows-change", help="--stats: allowed relative change of "
+                                                  "a language's rows (0.2 = 20%); a language that appears or goes counts."),
+         max_length: Optional[float] = typer.Option(None, "--max-length-change", help="--stats: allowed relative "
+                                                    "change of a language's median length."),
+         max_script: Optional[float] = typer.Option(None, "--max-script-change", help="--stats: allowed change of a "
+                                                    "script's share, in points (0.05 = 5 points)."),
+         max_synthetic: Optional[float] = typer.Option(None, "--max-synthetic-change", help="--stats: allowed change "
+                                                       "of the synthetic share, in points.")) -> None:
+    """Rows added, removed and changed from A to B (by id), per step and language; with --stats, a drift check."""
+    if stats:
+        from ..drift import Thresholds, drift, profile
+
+        pa, pb = profile(a), profile(b)
+        moved = drift(pa, pb, Thresholds(max_rows, max_length, max_script, max_synthetic))
+        if as_json:
+            echo_json({"a": pa, "b": pb, "drift": moved})
+        else:
+            for lg in sorted(set(pa["languages"]) | set(pb["languages"])):
+                x, y = pa["languages"].get(lg, {}), pb["languages"].get(lg, {})
+                typer.echo(f"{lg}: rows {x.get('rows', 0):,} -> {y.get('rows', 0):,}; synthetic "
+                           f"{x.get('synthetic', 0):.1%} -> {y.get('synthetic', 0):.1%}; scripts {x.get('scripts', {})} "
+                           f"-> {y.get('scripts', {})}")
+        for line in moved:
+            typer.echo(f"drift: {line}", err=True)
+        if moved:
+            raise typer.Exit(1)
+        return
     d = diff_fn(a, b)
     if as_json:
         echo_json(d)
