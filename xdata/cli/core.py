@@ -26,6 +26,8 @@ def run(
     option: list[str] = typer.Option([], "--set", help="Recipe option KEY=VALUE (repeatable)."),
     overwrite: bool = OVERWRITE,
     progress: Optional[bool] = PROGRESS,
+    history: bool = typer.Option(False, "--history", help="Keep every version: write OUT/VERSION/ and point "
+                                 "OUT/latest at it (see `xdata log`, `xdata gc`)."),
 ) -> None:
     """Run a recipe and write a versioned dataset."""
     from ..recipe import run_recipe
@@ -38,8 +40,8 @@ def run(
         opts[k] = v
     out = out or Path("out") / recipe.stem
     m = run_recipe(recipe, out, executor=executor, seed=seed, batch_size=batch_size, workers=workers,
-                   options=opts, progress=progress, overwrite=overwrite)
-    summarize_manifest(m, out)
+                   options=opts, progress=progress, overwrite=overwrite, history=history)
+    summarize_manifest(m, out / m["version"] if history else out)
 
 
 @app.command()
@@ -137,3 +139,32 @@ def trace(directory: Path = typer.Argument(..., help="Dataset version directory.
     """Print a row's lineage in plain words."""
     for line in trace_fn(directory, row_id):
         typer.echo(line)
+
+
+@app.command("log")
+@handle_errors
+def log_cmd(root: Path = typer.Argument(..., help="A dataset history (written with `xdata run --history`)."),
+            as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
+    """List the versions of a dataset history, oldest first, with their pointers."""
+    from ..dataset.history import log
+
+    entries = log(root)
+    if as_json:
+        echo_json(entries)
+        return
+    for e in entries:
+        tags = f"  <- {', '.join(e['pointers'])}" if e["pointers"] else ""
+        typer.echo(f"{e['version']}  {e['created']}  {e['rows']:,} rows  inputs {', '.join(e['inputs'])}  "
+                   f"recipe {e['recipe_digest']}  parent {e['parent_version']}{tags}")
+
+
+@app.command("gc")
+@handle_errors
+def gc_cmd(root: Path = typer.Argument(..., help="A dataset history."),
+           delete: bool = typer.Option(False, "--delete", help="Delete them (default: only say which).")) -> None:
+    """Remove the versions no pointer (latest, or a tag link beside it) refers to; a dry run unless --delete."""
+    from ..dataset.history import gc
+
+    doomed = gc(root, delete=delete)
+    verb = "deleted" if delete else "would delete (pass --delete)"
+    typer.echo(f"{verb}: {', '.join(doomed) if doomed else 'nothing'}", err=True)

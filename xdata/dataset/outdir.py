@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ConfigError
-from .manifest import MANIFEST
+from .manifest import MANIFEST, read_manifest
 
 PARTIAL = ".xdata-partial-"
 LOCK_SUFFIX = ".xdata-lock"
@@ -88,9 +88,11 @@ class OutputDir:
         return self.tmp
 
     def _lock(self) -> None:
+        self._lock_at(lock_path(self.final))
+
+    def _lock_at(self, lp: Path) -> None:
         import fcntl
 
-        lp = lock_path(self.final)
         try:
             fd = os.open(lp, os.O_RDWR | os.O_CREAT, 0o644)
         except OSError as e:
@@ -110,7 +112,14 @@ class OutputDir:
             os.close(self._lock_fd)  # closing releases the flock; the file stays (removing it would race)
             self._lock_fd = None
 
-    def commit(self) -> None:
+    def parent_version(self) -> str | None:
+        """The version this run replaces (recorded in the manifest as its parent)."""
+        try:
+            return str(read_manifest(self.final)["version"]) if (self.final / MANIFEST).is_file() else None
+        except Exception:  # noqa: BLE001 - an unreadable previous version has no usable id
+            return None
+
+    def commit(self, version: str | None = None) -> Path:
         """Put the finished version in place of ``final``; delete the previous one only afterwards."""
         assert self.tmp is not None
         _fsync_dir(self.tmp)
@@ -129,6 +138,7 @@ class OutputDir:
         if old is not None:
             shutil.rmtree(old, ignore_errors=True)
         self._unlock()
+        return self.final
 
     def abort(self) -> None:
         """Remove the temporary sibling; ``final`` is left exactly as it was."""
@@ -171,3 +181,65 @@ def _exchange(a: Path, b: Path) -> bool:
     if err in (errno.ENOSYS, errno.EINVAL, errno.ENOTSUP):
         return False
     raise OSError(err, os.strerror(err), str(b))
+
+
+HISTORY_MARK = ".xdata-history"
+LATEST = "latest"
+
+
+class HistoryDir(OutputDir):
+    """A dataset's history: ``ROOT/NAME/VERSION/`` directories and a ``latest`` pointer.
+
+    Each run writes into ``ROOT/NAME/.xdata-partial-PID`` and renames it to its version id once
+    the manifest is written; then ``latest`` (a relative symbolic link) is switched to it in one
+    step. A version that already exists (the same fingerprint: the same content) is kept and the
+    new copy dropped. Earlier versions stay until ``xdata gc`` removes them.
+    """
+
+    def __init__(self, root: str | Path, *, overwrite: bool = False) -> None:
+        super().__init__(root, overwrite=overwrite)
+        self.root = self.final
+
+    def open(self) -> Path:
+        r = self.root
+        if r.exists() and not r.is_dir():
+            raise ConfigError(f"--out {r} is a file, expected a directory")
+        if r.exists() and any(r.iterdir()) and not (r / HISTORY_MARK).exists():
+            raise ConfigError(f"--out {r} is not an xdata dataset history (no {HISTORY_MARK}) and not empty; "
+                              "choose a new or empty directory")
+        try:
+            r.mkdir(parents=True, exist_ok=True)
+            (r / HISTORY_MARK).touch()
+        except OSError as e:
+            raise ConfigError(f"cannot create --out {r}: {e.strerror}") from e
+        self._lock_at(r / ".xdata-lock")
+        try:
+            for stale in r.glob(f"{PARTIAL}*"):  # left by a run that was killed outright
+                shutil.rmtree(stale, ignore_errors=True)
+            self.tmp = r / f"{PARTIAL}{os.getpid()}"
+            self.tmp.mkdir()
+        except BaseException:
+            self._unlock()
+            raise
+        return self.tmp
+
+    def parent_version(self) -> str | None:
+        link = self.root / LATEST
+        return os.readlink(link) if link.is_symlink() else None
+
+    def commit(self, version: str | None = None) -> Path:
+        assert self.tmp is not None and version
+        final = self.root / version
+        _fsync_dir(self.tmp)
+        if final.exists():  # the same fingerprint: the same content; keep what is there
+            shutil.rmtree(self.tmp, ignore_errors=True)
+        else:
+            os.rename(self.tmp, final)
+        self.tmp = None
+        tmp_link = self.root / f".{LATEST}.tmp-{os.getpid()}"
+        tmp_link.unlink(missing_ok=True)
+        os.symlink(version, tmp_link)
+        os.replace(tmp_link, self.root / LATEST)
+        _fsync_dir(self.root)
+        self._unlock()
+        return final

@@ -150,10 +150,10 @@ class DatasetWriter:
     """Collects the written blocks of one run and finishes the dataset version directory."""
 
     def __init__(self, out: str | Path, pipeline: Any, *, kind: str, seed: int,
-                 recipe: dict[str, Any] | None = None, overwrite: bool = False) -> None:
-        from .outdir import OutputDir
+                 recipe: dict[str, Any] | None = None, overwrite: bool = False, history: bool = False) -> None:
+        from .outdir import HistoryDir, OutputDir
 
-        self.out = OutputDir(out, overwrite=overwrite)
+        self.out = HistoryDir(out) if history else OutputDir(out, overwrite=overwrite)
         self.final = self.out.final
         self.dir = self.out.open()  # shards go to a temporary sibling until the version is complete
         try:
@@ -237,6 +237,7 @@ class DatasetWriter:
             "content_digest": content_digest(self._digest.hexdigest(), list(self.columns) or list(schema(self.kind))),
         }
         manifest["version"] = version_fingerprint(manifest)
+        manifest["parent_version"] = self.out.parent_version()
         from .card import write_card
         from .croissant import write_croissant
 
@@ -250,8 +251,7 @@ class DatasetWriter:
             fh.flush()
             os.fsync(fh.fileno())
         tmp.replace(self.dir / MANIFEST)
-        self.out.commit()
-        self.dir = self.final
+        self.dir = self.final = self.out.commit(manifest["version"])
         return manifest
 
     def abort(self) -> None:

@@ -201,7 +201,7 @@ class Executor(ABC):
 
     def run(self, pipeline: Pipeline, out: str | Path, *, seed: int = 0, batch_size: int = DEFAULT_BATCH_SIZE,
             workers: int | None = None, recipe: dict[str, Any] | None = None, progress: bool | None = None,
-            overwrite: bool = False, block_rows: int | None = None) -> dict[str, Any]:
+            overwrite: bool = False, block_rows: int | None = None, history: bool = False) -> dict[str, Any]:
         from ...dataset.writer import DatasetWriter
 
         if batch_size < 1:
@@ -218,7 +218,8 @@ class Executor(ABC):
         for s in row_steps:
             kind_after_rows = s.output_kind(kind_after_rows)
         version = src.version()
-        writer = DatasetWriter(out, pipeline, kind=out_kind, seed=seed, recipe=recipe, overwrite=overwrite)
+        writer = DatasetWriter(out, pipeline, kind=out_kind, seed=seed, recipe=recipe, overwrite=overwrite,
+                               history=history)
         try:
             return self._run(pipeline, writer, src, version, row_steps, driver_steps, kind_after_rows, out_kind,
                              seed=seed, batch_size=batch_size, workers=workers, block_rows=block_rows,
