@@ -12,7 +12,7 @@ LAYERS = [
     {"errors", "hashing", "langs", "records", "workers", "interrupt", "models"},
     {"io", "dataset", "lexicon"},
     {"pipeline", "recipe"},
-    {"normalize", "tokenize", "lid", "filters", "align", "project", "backtranslate", "codeswitch", "steps", "hooks", "dvc", "drift"},
+    {"normalize", "tokenize", "lid", "filters", "align", "project", "backtranslate", "codeswitch", "steps", "hooks", "dvc", "drift", "rebuild"},
     {"cli", "__main__", "_entry"},
 ]
 

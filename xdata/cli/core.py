@@ -168,3 +168,23 @@ def gc_cmd(root: Path = typer.Argument(..., help="A dataset history."),
     doomed = gc(root, delete=delete)
     verb = "deleted" if delete else "would delete (pass --delete)"
     typer.echo(f"{verb}: {', '.join(doomed) if doomed else 'nothing'}", err=True)
+
+
+@app.command("rebuild")
+@handle_errors
+def rebuild_cmd(directory: Path = typer.Argument(..., help="Dataset version directory made by `xdata run`."),
+                recipe: Optional[Path] = typer.Option(None, "--recipe", help="The recipe file (default: found by "
+                                                      "its name in the current directory or recipes/)."),
+                workers: Optional[int] = WORKERS) -> None:
+    """Rebuild a version from its manifest (recipe, options, seed) and check the content digest matches."""
+    from ..rebuild import rebuild
+
+    rep = rebuild(directory, recipe=recipe, workers=workers)
+    if rep["reproduced"]:
+        typer.echo(f"reproduced: {directory} version {rep['version']}, content digest {rep['content_digest'][:16]}")
+        return
+    typer.echo(f"NOT reproduced: version {rep['version']} -> {rep['rebuilt_version']}, content digest "
+               f"{rep['content_digest'][:16]} -> {rep['rebuilt_content_digest'][:16]}", err=True)
+    for line in rep["differences"]:
+        typer.echo(f"  {line}", err=True)
+    raise typer.Exit(1)
