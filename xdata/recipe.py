@@ -67,9 +67,10 @@ def build_recipe(path: str | Path, options: dict[str, str] | None = None) -> Pip
 def run_recipe(path: str | Path, out: str | Path, *, executor: str = "local", seed: int = 0,
                batch_size: int = DEFAULT_BATCH_SIZE, workers: int | None = None, options: dict[str, str] | None = None,
                progress: bool | None = None, overwrite: bool = False, history: bool = False,
-               block_rows: int | None = None) -> dict[str, Any]:
+               block_rows: int | None = None, update_from: str | Path | None = None) -> dict[str, Any]:
     """Build and run a recipe; returns the manifest of the dataset written to ``out``."""
     pipe = build_recipe(path, options)
     recipe = {"path": Path(path).name, "digest": digest_file(path), "options": dict(options or {})}
     return run(pipe, out, executor=executor, seed=seed, batch_size=batch_size, workers=workers,
-               recipe=recipe, progress=progress, overwrite=overwrite, history=history, block_rows=block_rows)
+               recipe=recipe, progress=progress, overwrite=overwrite, history=history, block_rows=block_rows,
+               update_from=update_from)

@@ -28,6 +28,8 @@ def run(
     progress: Optional[bool] = PROGRESS,
     history: bool = typer.Option(False, "--history", help="Keep every version: write OUT/VERSION/ and point "
                                  "OUT/latest at it (see `xdata log`, `xdata gc`)."),
+    update_from: Optional[Path] = typer.Option(None, "--update-from", help="A previous version of this dataset: "
+                                               "blocks whose input is unchanged are taken over, not recomputed."),
 ) -> None:
     """Run a recipe and write a versioned dataset."""
     from ..recipe import run_recipe
@@ -40,7 +42,7 @@ def run(
         opts[k] = v
     out = out or Path("out") / recipe.stem
     m = run_recipe(recipe, out, executor=executor, seed=seed, batch_size=batch_size, workers=workers,
-                   options=opts, progress=progress, overwrite=overwrite, history=history)
+                   options=opts, progress=progress, overwrite=overwrite, history=history, update_from=update_from)
     summarize_manifest(m, out / m["version"] if history else out)
 
 

@@ -146,6 +146,34 @@ def write_block(directory: str | Path, index: int, rows: pl.DataFrame, rejects: 
     return out
 
 
+def reuse_block(prev_dir: str | Path, new_dir: str | Path, index: int, rows_shard: dict[str, Any] | None,
+                reject_shard: dict[str, Any] | None, src_version: str, prev_src_version: str) -> BlockWritten:
+    """A block's shards taken over from a previous version (``--update-from``).
+
+    Rows carry their input's version (``src_version``), which changes with any byte of the input,
+    so a taken-over shard is rewritten with the new one (rows and rejects alike): the shard then has
+    exactly the bytes a full rebuild writes, at the cost of re-encoding instead of recomputing.
+    """
+    prev, new = Path(prev_dir), Path(new_dir)
+    out = BlockWritten(index)
+    old_tag, new_tag = f'"src_version":"{prev_src_version}"', f'"src_version":"{src_version}"'
+    if rows_shard is not None:
+        df = pl.read_parquet(prev / rows_shard["path"])
+        if "src_version" in df.columns:
+            df = df.with_columns(pl.lit(src_version, df.schema["src_version"]).alias("src_version"))
+        out.shard = _write_parquet(df, new / rows_shard["path"])
+        out.row_digests = row_digests(df)
+        keys = (df["src_lang"] + "-" + df["tgt_lang"]) if "src_lang" in df.columns and "tgt" in df.columns else df["lang"]
+        out.lang_rows = {k: n for k, n in keys.value_counts().iter_rows()}
+        out.columns = {c: str(t) for c, t in df.schema.items()}
+    if reject_shard is not None:
+        rj = pl.read_parquet(prev / reject_shard["path"])
+        rj = rj.with_columns(pl.col("record").str.replace_all(old_tag, new_tag, literal=True))
+        out.reject_shard = _write_parquet(rj, new / reject_shard["path"])
+        out.reject_reasons = {f"{a}: {b}": n for a, b, n in rj.group_by(["step", "reason"]).len().iter_rows()}
+    return out
+
+
 class DatasetWriter:
     """Collects the written blocks of one run and finishes the dataset version directory."""
 
@@ -197,7 +225,8 @@ class DatasetWriter:
     def rejected(self) -> int:
         return sum(s["rows"] for s in self.reject_shards)
 
-    def finish(self, accounting: list[dict[str, Any]], **run_info: Any) -> dict[str, Any]:
+    def finish(self, accounting: list[dict[str, Any]], *, blocks: list[dict[str, Any]] | None = None,
+               **run_info: Any) -> dict[str, Any]:
         if not self.shards:  # an empty dataset still has one (empty) shard with the schema
             self.shards.append(_write_parquet(pl.DataFrame(schema=schema(self.kind)),
                                               self.dir / "data" / "part-00000.parquet"))
@@ -235,6 +264,7 @@ class DatasetWriter:
             "stats": {"rows_per_language": dict(sorted(self.lang_rows.items())), "languages": langs,
                       "reject_reasons": dict(sorted(self.reject_reasons.items()))},
             "content_digest": content_digest(self._digest.hexdigest(), list(self.columns) or list(schema(self.kind))),
+            "blocks": blocks or [],
         }
         manifest["version"] = version_fingerprint(manifest)
         manifest["parent_version"] = self.out.parent_version()

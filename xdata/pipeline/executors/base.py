@@ -19,6 +19,7 @@ from typing import Any, Generator, Iterator
 
 import polars as pl
 
+from ...dataset.writer import BEHAVIOUR
 from ...errors import ConfigError, PipelineError
 from ...hashing import hex_prefix, xxh3_128_rows
 from ...records import CONTENT, ID_FIELDS, OPTIONAL, REJECT_SCHEMA, validate
@@ -201,7 +202,8 @@ class Executor(ABC):
 
     def run(self, pipeline: Pipeline, out: str | Path, *, seed: int = 0, batch_size: int = DEFAULT_BATCH_SIZE,
             workers: int | None = None, recipe: dict[str, Any] | None = None, progress: bool | None = None,
-            overwrite: bool = False, block_rows: int | None = None, history: bool = False) -> dict[str, Any]:
+            overwrite: bool = False, block_rows: int | None = None, history: bool = False,
+            update_from: str | Path | None = None) -> dict[str, Any]:
         from ...dataset.writer import DatasetWriter
 
         if batch_size < 1:
@@ -218,20 +220,22 @@ class Executor(ABC):
         for s in row_steps:
             kind_after_rows = s.output_kind(kind_after_rows)
         version = src.version()
+        prev = _previous_version(update_from, pipeline, out_kind, seed, block_rows, driver_steps) if update_from else None
         writer = DatasetWriter(out, pipeline, kind=out_kind, seed=seed, recipe=recipe, overwrite=overwrite,
                                history=history)
         try:
             return self._run(pipeline, writer, src, version, row_steps, driver_steps, kind_after_rows, out_kind,
                              seed=seed, batch_size=batch_size, workers=workers, block_rows=block_rows,
-                             progress=progress)
+                             progress=progress, prev=prev)
         except BaseException:
             writer.abort()  # an error, Ctrl-C or a dead worker: --out is left as it was
             raise
 
     def _run(self, pipeline: Pipeline, writer: Any, src: Any, version: str, row_steps: list[Step],
              driver_steps: list[Step], kind_after_rows: str, out_kind: str, *, seed: int, batch_size: int,
-             workers: int, block_rows: int, progress: bool | None) -> dict[str, Any]:
-        from ...dataset.writer import write_block
+             workers: int, block_rows: int, progress: bool | None,
+             prev: tuple[Path, dict[str, Any]] | None = None) -> dict[str, Any]:
+        from ...dataset.writer import reuse_block, write_block
 
         # Workers write shards themselves unless steps remain for the driver (global steps).
         runner = BatchRunner(row_steps, src.kind, src.name, version, seed, parser=src.parser(),
@@ -241,27 +245,64 @@ class Executor(ABC):
         read_counts = Counts()
         step_counts: dict[int, Counts] = {}
 
-        blocks: Generator[BlockOutput, None, None] = self.map_blocks(runner, enumerate(src.chunks(block_rows)), workers)
+        # --update-from: a block whose input bytes (and everything else) are those of the previous
+        # version's block of the same index is taken over as it is; the others are computed.
+        prev_blocks = {b["index"]: b for b in (prev[1].get("blocks") or [])} if prev else {}
+        prev_shards = {s_["path"]: s_ for s_ in (prev[1]["shards"] + prev[1].get("rejects", []))} if prev else {}
+        block_records: list[dict[str, Any]] = []
+        reused: dict[int, BlockOutput] = {}
+
+        def to_compute() -> Iterator[tuple[int, Any]]:
+            for i, chunk in enumerate(src.chunks(block_rows)):
+                digest = _chunk_digest(chunk)
+                block_records.append({"index": i, "input": digest})
+                old = prev_blocks.get(i)
+                if prev is not None and digest is not None and old is not None and old.get("input") == digest:
+                    name = f"part-{i:05d}.parquet"
+                    written = reuse_block(prev[0], writer.dir, i, prev_shards.get(f"data/{name}"),
+                                          prev_shards.get(f"rejects/{name}"), version, prev[1]["inputs"][0]["version"])
+                    r = old["read"]
+                    reused[i] = BlockOutput(i, Counts(*r), {int(k): Counts(*v) for k, v in old["counts"].items()},
+                                            written=written)
+                    continue
+                yield i, chunk
+
+        blocks: Generator[BlockOutput, None, None] = self.map_blocks(runner, to_compute(), workers)
+        per_block: dict[int, BlockOutput] = {}
+
+        def account(res: BlockOutput) -> None:
+            read_counts.add(res.read)
+            for k, v in res.counts.items():
+                step_counts.setdefault(k, Counts()).add(v)
+            per_block[res.index] = res
+            writer.add(res.written)
+            bar.advance(res.read.rows_in, src.progress_position())
+
         with _Progress(enabled=progress, label=pipeline.name, total=src.size_hint(), unit=src.size_unit) as bar, \
                 contextlib.closing(blocks):
             # closing(): on an error or Ctrl-C here (not inside the executor's wait), the executor's
             # workers are stopped now, not when the suspended generator is collected at exit
             for res in blocks:
-                read_counts.add(res.read)
-                for k, v in res.counts.items():
-                    step_counts.setdefault(k, Counts()).add(v)
+                for j in sorted(k for k in reused if k < res.index):  # taken-over blocks, in order
+                    account(reused.pop(j))
                 if res.written is None:
                     rows = res.rows if res.rows is not None else pl.DataFrame()
                     rejects = [res.rejects] if res.rejects is not None and res.rejects.height else []
                     if rows.height:
-                        rows, more, _ = driver.apply(rows, driver_steps, kind_after_rows, step_counts)
+                        rows, more, _ = driver.apply(rows, driver_steps, kind_after_rows, res.counts)
                         rejects.extend(more)
                         if rows.height:
                             validate(rows, out_kind, where=f"output of block {res.index}")
                     rej = pl.concat(rejects) if rejects else pl.DataFrame(schema=REJECT_SCHEMA)
                     res.written = write_block(writer.dir, res.index, rows, rej, out_kind)
-                writer.add(res.written)
-                bar.advance(res.read.rows_in, src.progress_position())
+                account(res)
+            for j in sorted(reused):
+                account(reused.pop(j))
+        for rec in block_records:
+            b = per_block.get(rec["index"])
+            if b is not None:
+                rec["read"] = [b.read.rows_in, b.read.rows_out, b.read.rejected, 0.0]
+                rec["counts"] = {str(k): [c.rows_in, c.rows_out, c.rejected, 0.0] for k, c in sorted(b.counts.items())}
         accounting = [{"step": "read", "in": read_counts.rows_in, "out": read_counts.rows_out,
                        "rejected": read_counts.rejected}]
         for pos, s in enumerate(pipeline.steps):
@@ -271,8 +312,53 @@ class Executor(ABC):
             if s.expands:
                 entry["expands"] = True
             accounting.append(entry)
-        return writer.finish(accounting, executor=type(self).__name__.removesuffix("Executor").lower(),
-                             workers=workers, batch_size=batch_size, block_rows=block_rows)
+        return writer.finish(accounting, blocks=block_records,
+                             executor=type(self).__name__.removesuffix("Executor").lower(),
+                             workers=workers, batch_size=batch_size, block_rows=block_rows,
+                             reused_blocks=sum(1 for r in block_records if r["index"] in prev_blocks
+                                               and prev_blocks[r["index"]].get("input") == r["input"]
+                                               and r["input"] is not None) if prev else 0)
+
+
+def _chunk_digest(chunk: Any) -> str | None:
+    """XXH3-128 of a raw chunk's bytes (line sources), None for chunks that are parsed already."""
+    import xxhash
+
+    from ...io.readers.lines import LineBlock
+
+    parts = chunk[1:] if isinstance(chunk, tuple) and chunk and isinstance(chunk[0], int) else ()
+    if not parts or not all(isinstance(p, LineBlock) for p in parts):
+        return None
+    h = xxhash.xxh3_128()
+    h.update(str(chunk[0]).encode())
+    for p in parts:
+        h.update(b"\x1f" + p.blob)
+    return h.hexdigest()
+
+
+def _previous_version(path: str | Path, pipeline: Pipeline, out_kind: str, seed: int, block_rows: int,
+                      driver_steps: list[Step]) -> tuple[Path, dict[str, Any]] | None:
+    """The version ``--update-from`` names, checked: the same dataset, unchanged files. Returns None
+    (everything is recomputed) when nothing of it can be reused: other steps, seed or shard size,
+    or a step that sees the whole dataset (its output depends on every block)."""
+    from ...dataset import read_manifest, verify
+
+    d = Path(path)
+    m = read_manifest(d)
+    if m.get("name") != pipeline.name or m.get("kind") != out_kind:
+        raise ConfigError(f"--update-from {d} is not a version of this dataset: it is {m.get('name')!r} "
+                          f"({m.get('kind')}), this pipeline writes {pipeline.name!r} ({out_kind})")
+    rep = verify(d)
+    if not rep.ok:
+        raise ConfigError(f"--update-from {d}: its files were changed since it was written: " + "; ".join(rep.lines()))
+    same = ([s["signature"] for s in m.get("steps", [])] == [s.signature() for s in pipeline.steps]
+            and m.get("seed") == seed and (m.get("run") or {}).get("block_rows") == block_rows
+            and [i.get("params") for i in m.get("inputs", [])] == [pipeline.source.read_params()]
+            and [i.get("name") for i in m.get("inputs", [])] == [pipeline.source.name]
+            and m.get("xdata_behaviour") == BEHAVIOUR)
+    if not same or driver_steps or not m.get("blocks"):
+        return None
+    return d, m
 
 
 def default_workers() -> int:
