@@ -1,6 +1,7 @@
 """Continual updates: ``--update-from`` after adding 1% new lines vs a full rebuild.
 
-Builds a line corpus of N lines, writes version 1 (Normalize over every line), appends 1% new
+Builds a line corpus of N lines, writes version 1 (Normalize, then code-switching with the seed
+English-Swahili lexicon), appends 1% new
 lines, then times (a) a full rebuild of the grown corpus and (b) ``--update-from`` version 1,
 checks both give the same content digest and version, and prints the time ratio (target: the
 update costs at most 10% of the full rebuild).
@@ -17,9 +18,13 @@ import tempfile
 import time
 from pathlib import Path
 
+from xdata.codeswitch.step import CodeSwitch
 from xdata.io import TextSource
 from xdata.normalize.step import Normalize
 from xdata.pipeline import Pipeline, run
+
+
+LEX = Path(__file__).resolve().parents[1] / "lexicons" / "seed" / "en-sw.tsv"
 
 
 def main() -> None:
@@ -38,7 +43,8 @@ def main() -> None:
 
         def go(out: str, prev: Path | None = None) -> tuple[dict, float]:
             t0 = time.perf_counter()
-            m = run(Pipeline("grow", TextSource(corpus, "en", name="corpus"), [Normalize(form="NFKC")]), work / out,
+            steps = [Normalize(form="NFKC"), CodeSwitch(lexicons=(str(LEX),), ratio=0.3)]
+            m = run(Pipeline("grow", TextSource(corpus, "en", name="corpus"), steps), work / out,
                     workers=a.workers, update_from=prev)
             return m, time.perf_counter() - t0
 

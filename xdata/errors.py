@@ -73,3 +73,19 @@ class MissingDependency(XdataError):
 
     def __reduce__(self):
         return (MissingDependency, (self.package, self.extra, self.purpose))
+
+
+#: Optional packages and the pip extra that brings each (see pyproject.toml).
+EXTRA_OF = {
+    "torch": "models", "transformers": "models", "sentencepiece": "models", "sacrebleu": "models",
+    "datasets": "hf", "fasttext": "lid", "matplotlib": "plots", "ctranslate2": "ct2", "eflomal": "eflomal",
+    "ray": "ray", "icu": "icu", "uroman": "uroman",
+}
+
+
+def missing_extra(e: ModuleNotFoundError) -> MissingDependency | None:
+    """The :class:`MissingDependency` for an import of an optional package that failed, if it is one."""
+    root = (e.name or "").split(".")[0]
+    if root not in EXTRA_OF:
+        return None
+    return MissingDependency(root, EXTRA_OF[root], "this command")

@@ -66,7 +66,7 @@ class LidModel:
         try:
             import fasttext
         except ImportError as e:  # pragma: no cover - a core dependency
-            raise MissingDependency("fasttext", "core", "language identification") from e
+            raise MissingDependency("fasttext", "lid", "language identification") from e
         p = Path(path) if path is not None else default_model_path()
         if not p.is_file():
             raise InputError("fastText model not found", path=p)

@@ -25,7 +25,7 @@ def resolve_model_dir(model: str, revision: str | None = None) -> Path:
     try:
         from huggingface_hub import snapshot_download
     except ImportError as e:  # pragma: no cover - transformers depends on it
-        raise MissingDependency("huggingface_hub", "", "loading models by hub name") from e
+        raise MissingDependency("huggingface_hub", "models", "loading models by hub name") from e
     try:
         return Path(snapshot_download(model, revision=revision, local_files_only=True))
     except Exception:  # noqa: BLE001 - not cached: try the network next

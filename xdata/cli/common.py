@@ -15,7 +15,7 @@ from typing import Any, Callable, TypeVar
 
 import typer
 
-from ..errors import XdataError
+from ..errors import XdataError, missing_extra
 from ..interrupt import report_interrupt
 from ..pipeline.executors.base import DEFAULT_BATCH_SIZE
 
@@ -56,6 +56,11 @@ def handle_errors(fn: F) -> F:
             return fn(*args, **kwargs)
         except XdataError as e:
             fail(_one_line(str(e)))
+        except ModuleNotFoundError as e:  # an optional model stack is not installed: name its extra
+            missing = missing_extra(e)
+            if missing is None:
+                raise
+            fail(str(missing))
         except BrokenPipeError:  # e.g. `xdata lid < big.txt | head`
             sys.stderr.close()
             raise typer.Exit(0) from None
