@@ -563,3 +563,20 @@ def test_pharaoh_files_bad_bytes_or_out_of_range_links_name_the_line(tmp_path):
         r = cli(*args)
         assert r.exit_code == 2 and r.output.strip().startswith(f"error: {args[7]}:line 2: "), r.output
         assert not (tmp_path / "l.tsv").exists()
+
+
+def test_diff_sees_every_change_the_content_digest_sees(tmp_path, corpus):
+    """A row whose content is the same but whose per-row details differ (a beam score in meta)
+    changes the content digest; diff reports it, apart from content changes."""
+    a = _dataset(tmp_path, corpus, "a")
+    b = tmp_path / "b"
+    shutil.copytree(a, b)
+    shard = b / "data" / "part-00000.parquet"
+    df = pl.read_parquet(shard)
+    df = df.with_columns(pl.when(pl.int_range(pl.len()) == 3).then(pl.lit('{"score":-0.171474}'))
+                         .otherwise(pl.col("meta")).alias("meta"))
+    df.write_parquet(shard)
+    r = cli("diff", str(a), str(b))
+    assert r.exit_code == 0
+    assert "added 0, removed 0, changed 0; same content but other provenance or per-row details" in r.output
+    assert "details (scores, meta, input version) in 1" in r.output

@@ -102,7 +102,9 @@ def diff(a: Path = typer.Argument(..., help="Dataset A."), b: Path = typer.Argum
     typer.echo(f"A: {d['a']['name']}@{d['a']['version']} ({d['a']['rows']:,} rows)")
     typer.echo(f"B: {d['b']['name']}@{d['b']['version']} ({d['b']['rows']:,} rows)")
     typer.echo("identical content" if d["identical"] else
-               f"added {d['added']:,}, removed {d['removed']:,}, changed {d['changed']:,}")
+               f"added {d['added']:,}, removed {d['removed']:,}, changed {d['changed']:,}"
+               + (f"; same content but other provenance or per-row details (scores, meta, input version) in "
+                  f"{d['other_changed']:,}" if d.get("other_changed") else ""))
     for key in ("added_by", "removed_by", "changed_by"):
         for r in d[key]:
             typer.echo(f"  {key.split('_')[0]:8s} {r['rows']:>8,}  step {r['step']}  language {r['language']}")

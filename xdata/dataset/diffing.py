@@ -29,6 +29,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import polars as pl
 import pyarrow as pa
 import pyarrow.ipc as ipc
@@ -36,6 +37,7 @@ import pyarrow.parquet as pq
 
 from ..records import CONTENT, PROVENANCE
 from .manifest import read_manifest
+from .writer import row_digests
 
 #: Rows of one side a bucket should hold (about 40 bytes of key per row once spilled).
 BUCKET_ROWS = 250_000
@@ -47,7 +49,8 @@ MAX_BUCKETS = 512
 SAMPLE_IDS = 20
 
 _BUCKET_SEED = 0x5EED_D1FF
-_KEY_SCHEMA = {"id": pl.String(), "_hi": pl.UInt64(), "_lo": pl.UInt64(), "language": pl.String(),
+_KEY_SCHEMA = {"id": pl.String(), "_hi": pl.UInt64(), "_lo": pl.UInt64(), "_rhi": pl.UInt64(), "_rlo": pl.UInt64(),
+               "language": pl.String(),
                "last_step": pl.String(), "_ord": pl.Int64()}
 
 
@@ -78,9 +81,11 @@ def _content_columns(paths: list[Path], kind: str) -> list[str]:
     return [c for c in CONTENT[kind] if c in present]
 
 
-def _batches(path: Path, columns: list[str], types: dict[str, pl.DataType]) -> Iterator[pl.DataFrame]:
-    """Record batches of one shard with ``columns`` (missing ones as nulls of their type)."""
+def _batches(path: Path, columns: list[str] | None, types: dict[str, pl.DataType]) -> Iterator[pl.DataFrame]:
+    """Record batches of one shard with ``columns`` (all when None; missing ones as nulls)."""
     f = pq.ParquetFile(path)
+    if columns is None:
+        columns = list(f.schema_arrow.names)
     have = [c for c in columns if c in f.schema_arrow.names]
     missing = [c for c in columns if c not in have]
     for batch in f.iter_batches(batch_size=BATCH_ROWS, columns=have):
@@ -91,8 +96,10 @@ def _batches(path: Path, columns: list[str], types: dict[str, pl.DataType]) -> I
         yield df
 
 
-def _keys(df: pl.DataFrame, kind: str, content: list[str], start: int) -> pl.DataFrame:
-    """The diff key of each row: id, content hash (hi, lo), language, last step, ordinal."""
+def _keys(df: pl.DataFrame, kind: str, content: list[str], start: int, whole: Any) -> pl.DataFrame:
+    """The diff key of each row: id, content hash (hi, lo), whole-row digest (``whole``: the one
+    the content digest is made of), language, last step, ordinal."""
+    import numpy as np
     import polars_hash as plh
 
     lang = (pl.col("src_lang") + ">" + pl.col("tgt_lang")) if kind == "pair" else pl.col("lang")
@@ -110,6 +117,8 @@ def _keys(df: pl.DataFrame, kind: str, content: list[str], start: int) -> pl.Dat
             pl.int_range(start, start + df.height, dtype=pl.Int64).alias("_ord"),
         )
         .collect()
+        .with_columns(pl.Series("_rhi", whole[:, 0].astype(np.uint64), pl.UInt64),
+                      pl.Series("_rlo", whole[:, 1].astype(np.uint64), pl.UInt64))
     )
 
 
@@ -155,10 +164,13 @@ def _spill(d: Path, m: dict[str, Any], files: _BucketFiles, k: int) -> None:
     start = 0
     try:
         for p in paths:
-            for batch in _batches(p, need, types):
-                if batch.height == 0:
+            for raw in _batches(p, None, types):
+                if raw.height == 0:
                     continue
-                keys = _keys(batch, kind, content, start)
+                whole = np.frombuffer(row_digests(raw), dtype=">u8").reshape(-1, 2)  # as the content digest sees it
+                missing = [c for c in need if c not in raw.columns]
+                batch = raw.with_columns([pl.lit(None, types[c]).alias(c) for c in missing]) if missing else raw
+                keys = _keys(batch, kind, content, start, whole)
                 start += batch.height
                 keys = keys.with_columns((pl.col("id").hash(seed=_BUCKET_SEED) % k).alias("_b"))
                 for (b,), part in keys.partition_by("_b", as_dict=True, maintain_order=True).items():
@@ -211,7 +223,7 @@ def diff(a: str | Path, b: str | Path, *, bucket_rows: int = BUCKET_ROWS,
     ma, mb = read_manifest(da), read_manifest(db)
     k = min(MAX_BUCKETS, max(1, math.ceil(max(_rows(ma), _rows(mb)) / bucket_rows)))
 
-    added = removed = changed = 0
+    added = removed = changed = other = 0
     added_by: Counter[tuple[str, str | None]] = Counter()
     removed_by: Counter[tuple[str, str | None]] = Counter()
     changed_by: Counter[tuple[str, str | None]] = Counter()
@@ -227,9 +239,13 @@ def diff(a: str | Path, b: str | Path, *, bucket_rows: int = BUCKET_ROWS,
             ka, kb = fa.read(i), fb.read(i)
             add = kb.join(ka.select("id"), on="id", how="anti")
             rem = ka.join(kb.select("id"), on="id", how="anti")
-            both = ka.select("id", pl.col("_hi").alias("_hia"), pl.col("_lo").alias("_loa")).join(
-                kb.select("id", "_hi", "_lo", "language", "last_step"), on="id")
-            chg = both.filter((pl.col("_hia") != pl.col("_hi")) | (pl.col("_loa") != pl.col("_lo")))
+            both = ka.select("id", pl.col("_hi").alias("_hia"), pl.col("_lo").alias("_loa"), pl.col("_rhi").alias("_rhia"),
+                             pl.col("_rlo").alias("_rloa")).join(
+                kb.select("id", "_hi", "_lo", "_rhi", "_rlo", "language", "last_step"), on="id")
+            same_content = (pl.col("_hia") == pl.col("_hi")) & (pl.col("_loa") == pl.col("_lo"))
+            chg = both.filter(~same_content)
+            other += both.filter(same_content & ((pl.col("_rhia") != pl.col("_rhi")) |
+                                                 (pl.col("_rloa") != pl.col("_rlo")))).height
             added += add.height
             removed += rem.height
             changed += chg.height
@@ -245,10 +261,11 @@ def diff(a: str | Path, b: str | Path, *, bucket_rows: int = BUCKET_ROWS,
     return {
         "a": {"name": ma["name"], "version": ma["version"], "rows": ma["rows"], "content_digest": ma["content_digest"]},
         "b": {"name": mb["name"], "version": mb["version"], "rows": mb["rows"], "content_digest": mb["content_digest"]},
-        "identical": ma["content_digest"] == mb["content_digest"],
+        "identical": added == removed == changed == other == 0,
         "added": added,
         "removed": removed,
         "changed": changed,
+        "other_changed": other,
         "added_by": _summary(added_by),
         "removed_by": _summary(removed_by),
         "changed_by": _summary(changed_by),

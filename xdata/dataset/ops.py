@@ -174,6 +174,12 @@ def _row_hash(df: pl.DataFrame, kind: str) -> pl.Series:
     return df.select(pl.struct(cols).struct.json_encode().alias("h"))["h"]
 
 
+def _whole(df: pl.DataFrame, row_digests: Any) -> pl.Series:
+    """Each row's digest as the content digest counts it (all columns), as hex."""
+    raw = row_digests(df)
+    return pl.Series([raw[i:i + 16].hex() for i in range(0, len(raw), 16)], dtype=pl.String)
+
+
 def _group_key(df: pl.DataFrame, kind: str) -> pl.DataFrame:
     lang = (pl.col("src_lang") + ">" + pl.col("tgt_lang")) if kind == "pair" else pl.col("lang")
     return df.with_columns(lang.alias("language"),
@@ -194,12 +200,16 @@ def diff_in_memory(a: str | Path, b: str | Path) -> dict[str, Any]:
     ma, mb = read_manifest(a), read_manifest(b)
     ka, kb = ma.get("kind", "text"), mb.get("kind", "text")
     da, db = load_rows(a), load_rows(b)
-    da = _group_key(da.with_columns(_row_hash(da, ka).alias("_h")), ka)
-    db = _group_key(db.with_columns(_row_hash(db, kb).alias("_h")), kb)
+    from .writer import row_digests
+
+    da = _group_key(da.with_columns(_row_hash(da, ka).alias("_h"), _whole(da, row_digests).alias("_w")), ka)
+    db = _group_key(db.with_columns(_row_hash(db, kb).alias("_h"), _whole(db, row_digests).alias("_w")), kb)
     added = db.join(da.select("id"), on="id", how="anti")
     removed = da.join(db.select("id"), on="id", how="anti")
-    both = da.select("id", pl.col("_h").alias("_ha")).join(db.select("id", "_h", "language", "last_step"), on="id")
+    both = da.select("id", pl.col("_h").alias("_ha"), pl.col("_w").alias("_wa")).join(
+        db.select("id", "_h", "_w", "language", "last_step"), on="id")
     changed = both.filter(pl.col("_ha") != pl.col("_h"))
+    other = both.filter((pl.col("_ha") == pl.col("_h")) & (pl.col("_wa") != pl.col("_w"))).height
 
     def summary(df: pl.DataFrame) -> list[dict[str, Any]]:
         if df.height == 0:
@@ -210,10 +220,11 @@ def diff_in_memory(a: str | Path, b: str | Path) -> dict[str, Any]:
     return {
         "a": {"name": ma["name"], "version": ma["version"], "rows": ma["rows"], "content_digest": ma["content_digest"]},
         "b": {"name": mb["name"], "version": mb["version"], "rows": mb["rows"], "content_digest": mb["content_digest"]},
-        "identical": ma["content_digest"] == mb["content_digest"],
+        "identical": added.height == removed.height == changed.height == other == 0,
         "added": added.height,
         "removed": removed.height,
         "changed": changed.height,
+        "other_changed": other,
         "added_by": summary(added),
         "removed_by": summary(removed),
         "changed_by": summary(changed),
