@@ -95,3 +95,5 @@ def summarize_manifest(manifest: dict[str, Any], out: str | Path) -> None:
         f"{manifest.get('rejected_rows', 0):,} rejected; content digest {manifest['content_digest'][:16]}",
         err=True,
     )
+    for w in manifest.get("warnings") or []:
+        typer.echo(f"warning: {w}", err=True)

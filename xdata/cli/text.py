@@ -8,18 +8,26 @@ from typing import Optional
 
 import typer
 
-from .common import app, handle_errors
+from .common import app, fail, handle_errors
 
 
-@app.command()
+lid_app = typer.Typer(help="Language identification: label stdin lines, or train a model for your languages.",
+                      invoke_without_command=True)
+app.add_typer(lid_app, name="lid")
+
+
+@lid_app.callback()
 @handle_errors
 def lid(
+    ctx: typer.Context,
     model: Optional[Path] = typer.Option(None, "--model", help="fastText LID model (default: lid.176.ftz)."),
     k: int = typer.Option(1, "--k", min=1, help="Languages per line (lang<TAB>prob pairs)."),
     chunk: int = typer.Option(10_000, "--chunk", min=1, help="Lines predicted at once."),
     workers: Optional[int] = typer.Option(None, "--workers", min=1, help="Processes (default: all cores)."),
 ) -> None:
     """Identify the language of each stdin line: `lang<TAB>prob`, exactly one output line per input line."""
+    if ctx.invoked_subcommand is not None:
+        return
     from ..lid import identify_stream
     from ..pipeline.executors import default_workers
 
@@ -27,6 +35,32 @@ def lid(
                     workers=workers or default_workers(),
                     on_bad_utf8=lambda: typer.echo("warning: invalid UTF-8 on stdin; those bytes are replaced "
                                                    "with U+FFFD", err=True))
+
+
+@lid_app.command("train")
+@handle_errors
+def lid_train(
+    lang: list[str] = typer.Option(..., "--lang", help="TAG=FILE: a language and its text, one sentence a line "
+                                   "(repeatable; 'other=FILE' for lines of languages outside the project)."),
+    out: Path = typer.Option(..., "--out", help="Model file to write (fastText .bin)."),
+    holdout: float = typer.Option(0.1, "--holdout", help="Share of each language's lines kept aside to score the model."),
+    seed: int = typer.Option(0, "--seed", help="Shuffle seed (which lines are held out)."),
+    epoch: int = typer.Option(20, "--epoch", min=1),
+) -> None:
+    """Train a fastText LID model for your project's languages; print held-out accuracy per language."""
+    from ..lid import train_lid
+
+    sources: dict[str, str | Path] = {}
+    for item in lang:
+        if "=" not in item:
+            fail(f"--lang expects TAG=FILE, got {item!r}")
+        tag, path = item.split("=", 1)
+        sources[tag] = path
+    rep = train_lid(sources, out, holdout=holdout, seed=seed, epoch=epoch)
+    for tag, r in rep["languages"].items():
+        typer.echo(f"{tag}: trained on {r['train']:,} lines, held-out accuracy {r['accuracy']:.2%} "
+                   f"({r['heldout']:,} lines)", err=True)
+    typer.echo(f"wrote {out} (sha256 {rep['sha256'][:16]})", err=True)
 
 
 @app.command()

@@ -266,6 +266,11 @@ class DatasetWriter:
             "content_digest": content_digest(self._digest.hexdigest(), list(self.columns) or list(schema(self.kind))),
             "blocks": blocks or [],
         }
+        warnings: list[str] = []
+        for pos, st in enumerate(p.steps):
+            entry = accounting[pos + 1] if pos + 1 < len(accounting) else {}
+            warnings += [f"{st.name} (step {pos}): {w}" for w in st.warnings(entry, manifest)]
+        manifest["warnings"] = warnings
         manifest["version"] = version_fingerprint(manifest)
         manifest["parent_version"] = self.out.parent_version()
         from .card import write_card

@@ -138,6 +138,11 @@ class Step:
                     out.append(v)
         return out
 
+    def warnings(self, accounting: dict[str, Any], manifest: dict[str, Any]) -> list[str]:
+        """What the run should tell the user about this step (its accounting entry and the
+        finished manifest at hand): recorded in the manifest and printed in the run summary."""
+        return []
+
     def languages(self) -> list[str]:
         """Languages this step brings into rows beyond their ``lang`` columns (for the card)."""
         return []
