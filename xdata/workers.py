@@ -18,6 +18,7 @@ import os
 import signal
 import threading
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import TimeoutError as FuturesTimeout
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, Callable, Iterator, TypeVar
 
@@ -63,7 +64,7 @@ def wait_result(fut: Future) -> Any:
     while True:
         try:
             return fut.result(timeout=0.25)
-        except TimeoutError:
+        except FuturesTimeout:  # (the builtin TimeoutError from Python 3.11 on)
             continue
 
 
