@@ -121,8 +121,10 @@ def main() -> None:
             if running:
                 if sig == signal.SIGINT and p.returncode != 130:
                     problems.append(f"exit {p.returncode}")
-                if (out / "manifest.json").exists():
-                    problems.append("manifest after interrupt")
+                if (out / "manifest.json").exists():  # only if it finished its atomic swap before the signal
+                    v = subprocess.run(XDATA + ["verify", str(out), "--deep"], capture_output=True, text=True)
+                    if v.returncode != 0:
+                        problems.append("half version after interrupt: " + v.stdout.strip()[-200:])
                 if sig == signal.SIGINT and any(x.name.startswith(f".{out.name}.xdata-partial") for x in work.iterdir()):
                     problems.append("partial sibling left")
             time.sleep(0.5)
