@@ -55,6 +55,14 @@ def build(ctx):
 '''
 
 
+def _signal_group(pgid: int, sig: int) -> None:
+    """Signal a process group that may have ended already (the run finished first)."""
+    try:
+        os.killpg(pgid, sig)
+    except ProcessLookupError:
+        pass
+
+
 def args_for(verb: str, work: Path, out: Path, workers: int, batch: int) -> list[str]:
     common = ["--out", str(out), "--workers", str(workers), "--batch-size", str(batch)]
     if verb == "run":
@@ -110,13 +118,13 @@ def main() -> None:
                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
             time.sleep(delay)
             running = p.poll() is None
-            os.killpg(p.pid, sig)
+            _signal_group(p.pid, sig)
             problems = []
             try:
                 p.communicate(timeout=60)
             except subprocess.TimeoutExpired:
                 problems.append("hang")
-                os.killpg(p.pid, signal.SIGKILL)
+                _signal_group(p.pid, signal.SIGKILL)
                 p.communicate()
             if running:
                 if sig == signal.SIGINT and p.returncode != 130:

@@ -51,6 +51,14 @@ def build(ctx):
 '''
 
 
+def _signal_group(pgid: int, sig: int) -> None:
+    """Signal a process group that may have ended already (the run finished first)."""
+    try:
+        os.killpg(pgid, sig)
+    except ProcessLookupError:
+        pass
+
+
 @pytest.fixture()
 def recipe(tmp_path: Path) -> Path:
     lines = [f"sentence number {i} of the fault corpus" for i in range(160_000)]
@@ -134,7 +142,7 @@ def test_ctrl_c_during_multi_worker_run_stops_cleanly_and_rerun_matches(recipe: 
     p = _start(["run", str(recipe), "--out", str(out), "--workers", "2", "--batch-size", "500"], tmp_path)
     _wait_for_workers(p, 2)
     time.sleep(1.0)
-    os.killpg(p.pid, signal.SIGINT)  # what Ctrl-C in a terminal does
+    _signal_group(p.pid, signal.SIGINT)  # what Ctrl-C in a terminal does
     _, err = p.communicate(timeout=60)
     assert p.returncode == 130, err
     assert err.strip().splitlines()[-1] == \
@@ -171,7 +179,7 @@ def test_kill_9_of_the_run_at_seeded_moments_then_rerun_gives_the_same_digest(re
     p = _start(["run", str(recipe), "--out", str(out), "--workers", "2", "--batch-size", "500"], tmp_path)
     time.sleep(moment + random.Random(int(moment * 10)).random() * 0.2)
     running = p.poll() is None
-    os.killpg(p.pid, signal.SIGKILL)
+    _signal_group(p.pid, signal.SIGKILL)
     p.communicate(timeout=60)
     if running and out.exists():  # killed after its atomic swap, while exiting: a whole version
         v = subprocess.run(XDATA + ["verify", str(out), "--deep"], capture_output=True, text=True, timeout=120)
@@ -235,7 +243,7 @@ def test_interrupted_verb_stops_cleanly_and_rerun_gives_the_same_digest(verb_inp
         time.sleep(0.02)
     time.sleep(random.Random(verb + fault).uniform(0.2, 0.8))
     running = p.poll() is None
-    os.killpg(p.pid, getattr(signal, fault))
+    _signal_group(p.pid, getattr(signal, fault))
     _, err = p.communicate(timeout=60)
     if running and p.returncode in (130, -signal.SIGINT, -signal.SIGKILL):
         if fault == "SIGINT":
@@ -272,7 +280,7 @@ def test_ctrl_c_while_the_command_starts_is_an_exit_not_a_traceback(recipe: Path
     out = tmp_path / "out"
     p = _start(["run", str(recipe), "--out", str(out), "--workers", "2", "--batch-size", "500"], tmp_path)
     time.sleep(delay)
-    os.killpg(p.pid, signal.SIGINT)
+    _signal_group(p.pid, signal.SIGINT)
     _, err = p.communicate(timeout=60)
     assert p.returncode in (130, -signal.SIGINT), err  # -SIGINT: interrupted while the interpreter started
     assert "Traceback" not in err and err.strip().splitlines()[-1].startswith("interrupted: ")
