@@ -52,7 +52,8 @@ def test_update_equals_a_full_rebuild(tmp_path, change, reused):
     assert up["shards"] == full["shards"] and [{k: v for k, v in a.items() if k != "seconds"}
                                                for a in up["accounting"]] == no_time
     assert up["run"]["reused_blocks"] == reused and full["run"]["reused_blocks"] == 0
-    assert up["parent_version"] is None or isinstance(up["parent_version"], str)
+    assert up["parent_version"] == json.loads((v1 / "manifest.json").read_text())["version"]
+    assert full["parent_version"] is None
 
 
 def test_a_changed_step_or_a_global_step_recomputes_everything(tmp_path):

@@ -84,6 +84,17 @@ def _one_line(message: str) -> str:
     return first[0] if first else message
 
 
+def parse_pairs(items: list[str], flag: str, form: str = "KEY=VALUE") -> dict[str, str]:
+    """``KEY=VALUE`` items of a repeatable option (``--set``, ``--lang``) as a dict; a bad one fails."""
+    out: dict[str, str] = {}
+    for item in items:
+        if "=" not in item:
+            fail(f"{flag} expects {form}, got {item!r}")
+        k, v = item.split("=", 1)
+        out[k] = v
+    return out
+
+
 def echo_json(value: Any) -> None:
     typer.echo(json.dumps(value, indent=2, ensure_ascii=False))
 

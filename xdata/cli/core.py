@@ -11,7 +11,7 @@ from ..dataset import diff as diff_fn
 from ..dataset import info as info_fn
 from ..dataset import trace as trace_fn
 from ..dataset import verify as verify_fn
-from .common import BATCH_SIZE, OVERWRITE, PROGRESS, SEED, WORKERS, app, echo_json, fail, handle_errors, summarize_manifest
+from .common import BATCH_SIZE, OVERWRITE, PROGRESS, SEED, WORKERS, app, echo_json, handle_errors, parse_pairs, summarize_manifest
 
 
 @app.command()
@@ -34,12 +34,7 @@ def run(
     """Run a recipe and write a versioned dataset."""
     from ..recipe import run_recipe
 
-    opts = {}
-    for kv in option:
-        if "=" not in kv:
-            fail(f"--set expects KEY=VALUE, got {kv!r}")
-        k, v = kv.split("=", 1)
-        opts[k] = v
+    opts = parse_pairs(option, "--set")
     out = out or Path("out") / recipe.stem
     m = run_recipe(recipe, out, executor=executor, seed=seed, batch_size=batch_size, workers=workers,
                    options=opts, progress=progress, overwrite=overwrite, history=history, update_from=update_from)

@@ -7,7 +7,7 @@ from typing import Optional
 
 import typer
 
-from .common import app, echo_json, fail, handle_errors
+from .common import app, echo_json, handle_errors, parse_pairs
 
 dvc_app = typer.Typer(help="DVC pipelines for recipes.", no_args_is_help=True)
 app.add_typer(dvc_app, name="dvc")
@@ -25,10 +25,5 @@ def dvc_stage(
     """Write or update a dvc.yaml stage that runs RECIPE; deps are what its pipeline reads."""
     from ..dvc import write_stage
 
-    opts = {}
-    for kv in option:
-        if "=" not in kv:
-            fail(f"--set expects KEY=VALUE, got {kv!r}")
-        k, v = kv.split("=", 1)
-        opts[k] = v
+    opts = parse_pairs(option, "--set")
     echo_json(write_stage(recipe, out, options=opts, name=name, executor=executor))

@@ -8,7 +8,7 @@ from typing import Optional
 
 import typer
 
-from .common import app, fail, handle_errors
+from .common import app, handle_errors, parse_pairs
 
 
 lid_app = typer.Typer(help="Language identification: label stdin lines, or train a model for your languages.",
@@ -50,12 +50,7 @@ def lid_train(
     """Train a fastText LID model for your project's languages; print held-out accuracy per language."""
     from ..lid import train_lid
 
-    sources: dict[str, str | Path] = {}
-    for item in lang:
-        if "=" not in item:
-            fail(f"--lang expects TAG=FILE, got {item!r}")
-        tag, path = item.split("=", 1)
-        sources[tag] = path
+    sources: dict[str, str | Path] = dict(parse_pairs(lang, "--lang", "TAG=FILE"))
     rep = train_lid(sources, out, holdout=holdout, seed=seed, epoch=epoch)
     for tag, r in rep["languages"].items():
         typer.echo(f"{tag}: trained on {r['train']:,} lines, held-out accuracy {r['accuracy']:.2%} "

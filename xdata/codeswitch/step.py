@@ -65,12 +65,14 @@ class CodeSwitch(MapStep):
 
     def languages(self) -> list[str]:
         """The languages switched in: each lexicon's target (its source with ``reverse``), when declared."""
+        from ..langs import parse_lang
+        from ..lexicon.core import read_header
+
         out = []
-        for path in self.params.lexicons:
-            lx = load_lexicon(path)
-            lang = lx.src_lang if self.params.reverse else lx.tgt_lang
+        for path in self.params.lexicons:  # the header is enough: the entries are the workers' business
+            lang = read_header(path).get("src_lang" if self.params.reverse else "tgt_lang")
             if lang:
-                out.append(lang)
+                out.append(parse_lang(lang))
         return out
 
     def setup(self) -> None:

@@ -76,11 +76,17 @@ class OutputDir:
         except OSError as e:
             raise ConfigError(f"cannot create the parent directory of --out {self.final}: {e.strerror}") from e
         self._lock()
+        return self._start_partial(parent, partial_prefix(self.final),
+                                   lambda: check_out_dir(self.final, self.overwrite))  # again, under the lock
+
+    def _start_partial(self, directory: Path, prefix: str, check: Any = None) -> Path:
+        """Under the lock: remove partial directories a killed run left, make this run's one."""
         try:
-            check_out_dir(self.final, self.overwrite)  # again, now that no other writer can change it
-            for stale in parent.glob(partial_prefix(self.final) + "*"):
-                shutil.rmtree(stale, ignore_errors=True)  # left by a run that was killed outright
-            self.tmp = parent / f"{partial_prefix(self.final)}{os.getpid()}"
+            if check is not None:
+                check()
+            for stale in directory.glob(prefix + "*"):
+                shutil.rmtree(stale, ignore_errors=True)
+            self.tmp = directory / f"{prefix}{os.getpid()}"
             self.tmp.mkdir()
         except BaseException:
             self._unlock()
@@ -213,15 +219,7 @@ class HistoryDir(OutputDir):
         except OSError as e:
             raise ConfigError(f"cannot create --out {r}: {e.strerror}") from e
         self._lock_at(r / ".xdata-lock")
-        try:
-            for stale in r.glob(f"{PARTIAL}*"):  # left by a run that was killed outright
-                shutil.rmtree(stale, ignore_errors=True)
-            self.tmp = r / f"{PARTIAL}{os.getpid()}"
-            self.tmp.mkdir()
-        except BaseException:
-            self._unlock()
-            raise
-        return self.tmp
+        return self._start_partial(r, PARTIAL)
 
     def parent_version(self) -> str | None:
         link = self.root / LATEST

@@ -190,6 +190,7 @@ class DatasetWriter:
         except BaseException:
             self.out.abort()
             raise
+        self.parent: str | None = None  # the version this one updates (--update-from), if any
         self.pipeline = pipeline
         self.kind = kind
         self.seed = seed
@@ -272,7 +273,7 @@ class DatasetWriter:
             warnings += [f"{st.name} (step {pos}): {w}" for w in st.warnings(entry, manifest)]
         manifest["warnings"] = warnings
         manifest["version"] = version_fingerprint(manifest)
-        manifest["parent_version"] = self.out.parent_version()
+        manifest["parent_version"] = self.parent or self.out.parent_version()
         from .card import write_card
         from .croissant import write_croissant
 

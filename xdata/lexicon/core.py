@@ -110,6 +110,28 @@ class Lexicon:
                 "tgt_lang": self.tgt_lang, "entries": len(self.entries), "digest": self.digest, **self.meta}
 
 
+def _header_item(line: str) -> dict[str, str]:
+    """A ``# key: value`` header line as {key: value} (lower-case key); {} for another comment."""
+    if not line.startswith("#") or ":" not in line:
+        return {}
+    k, v = line[1:].split(":", 1)
+    return {k.strip().lower(): v.strip()}
+
+
+def read_header(path: str | Path) -> dict[str, str]:
+    """A lexicon's ``# key: value`` header only (its entries are not read)."""
+    meta: dict[str, str] = {}
+    with open_binary(path) as fh:
+        for raw in fh:
+            line = raw.decode("utf-8", "replace").rstrip("\r\n")
+            if not line.strip():
+                continue
+            if not line.startswith("#"):
+                break
+            meta.update(_header_item(line))
+    return meta
+
+
 def load_lexicon(path: str | Path, *, src_lang: str | None = None, tgt_lang: str | None = None,
                  fmt: str = "auto") -> Lexicon:
     """Read a MUSE or TSV lexicon with an optional ``# key: value`` header.
@@ -129,9 +151,8 @@ def load_lexicon(path: str | Path, *, src_lang: str | None = None, tgt_lang: str
             if not line.strip():
                 continue
             if line.startswith("#"):
-                if in_header and ":" in line:
-                    k, v = line[1:].split(":", 1)
-                    meta[k.strip().lower()] = v.strip()
+                if in_header:
+                    meta.update(_header_item(line))
                 continue
             in_header = False
             use_tsv = fmt == "tsv" or (fmt == "auto" and "\t" in line)

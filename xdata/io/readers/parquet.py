@@ -28,12 +28,13 @@ class ParquetSource(Source):
         self._check_policy()
         import pyarrow.parquet as pq
 
+        names: list[list[str]] = []
         for f in self.files:
             try:
-                pq.read_schema(input_path(f))
+                names.append(pq.read_schema(input_path(f)).names)
             except Exception as e:  # noqa: BLE001 - pyarrow raises several types for garbage
                 raise InputError(f"not a readable Parquet file ({str(e).splitlines()[0]})", path=f) from None
-        self.kind = kind or detect_kind(pq.read_schema(input_path(self.files[0])).names)
+        self.kind = kind or detect_kind(names[0])
 
     def paths(self) -> list[str]:
         return self.files

@@ -223,6 +223,10 @@ class Executor(ABC):
         prev = _previous_version(update_from, pipeline, out_kind, seed, block_rows, driver_steps) if update_from else None
         writer = DatasetWriter(out, pipeline, kind=out_kind, seed=seed, recipe=recipe, overwrite=overwrite,
                                history=history)
+        if update_from:
+            from ...dataset import read_manifest
+
+            writer.parent = str(read_manifest(update_from)["version"])
         try:
             return self._run(pipeline, writer, src, version, row_steps, driver_steps, kind_after_rows, out_kind,
                              seed=seed, batch_size=batch_size, workers=workers, block_rows=block_rows,
