@@ -267,6 +267,9 @@ class DatasetWriter:
             "content_digest": content_digest(self._digest.hexdigest(), list(self.columns) or list(schema(self.kind))),
             "blocks": blocks or [],
         }
+        report = getattr(p.source, "run_report", None)
+        if callable(report) and report():  # what a mix did: rows per part, origin and split
+            manifest["mix"] = report()
         warnings: list[str] = []
         for pos, st in enumerate(p.steps):
             entry = accounting[pos + 1] if pos + 1 < len(accounting) else {}

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Iterator
+import json
+from typing import Any, Iterator
 
 import polars as pl
 
@@ -55,8 +56,42 @@ class ParquetSource(Source):
                 yield SourceBatch(df, _rejects_frame(rejects))
 
 
+#: Columns a mix writes (``xdata.mix``) that a dataset read as input keeps.
+MIX_COLUMNS = ("origin", "split", "root")
+
+
+def root_expr(columns: list[str] | set[str]) -> pl.Expr:
+    """A row's root, the input row at the start of its lineage: its ``root`` column, else the
+    ``root`` its meta carries (rows read from another dataset), else its own input row
+    (``src_version:src_row``; ``src_version`` is the digest of the input's bytes, so two readers of
+    one file agree)."""
+    own = pl.concat_str([pl.col("src_version"), pl.col("src_row").cast(pl.String)], separator=":")
+    carried = pl.col("meta").str.json_path_match("$.root") if "meta" in columns else pl.lit(None, pl.String)
+    return pl.coalesce(pl.col("root") if "root" in columns else pl.lit(None, pl.String), carried, own)
+
+
+def with_root_meta(meta: pl.Expr, root: pl.Expr) -> pl.Expr:
+    """``meta`` (a JSON object) with a ``root`` key added when it has none (string work, no parsing)."""
+    has = meta.str.json_path_match("$.root").is_not_null()
+    entry = pl.concat_str([pl.lit('{"root":'), root.map_batches(_json_strings, return_dtype=pl.String)])
+    tail = meta.str.strip_chars_start().str.slice(1)
+    return (pl.when(has).then(meta)
+            .when(tail.str.strip_chars() == "}").then(pl.concat_str([entry, pl.lit("}")]))
+            .otherwise(pl.concat_str([entry, pl.lit(","), tail])))
+
+
+def _json_strings(s: pl.Series) -> pl.Series:
+    return s.map_elements(lambda v: json.dumps(v, ensure_ascii=False), return_dtype=pl.String) if s.len() else s
+
+
 class DatasetSource(ParquetSource):
-    """A dataset version written by xdata (``DIR/data/*.parquet`` + manifest): rows keep their ids as parents."""
+    """A dataset version written by xdata (``DIR/data/*.parquet`` + manifest).
+
+    Rows keep their lineage: the read row's id becomes the parent, its per-row ``meta`` is carried
+    over with the ``root`` of its lineage added (see :func:`root_expr`), and the columns a mix
+    writes (origin, split, root) are kept, so ``xdata trace`` and splits by root work across
+    datasets.
+    """
 
     def __init__(self, path: str | Path, *, on_error: OnError = "raise") -> None:
         from ...dataset.manifest import read_manifest
@@ -66,12 +101,19 @@ class DatasetSource(ParquetSource):
         super().__init__(self.dir / "data", kind=m.get("kind"), name=m["name"], on_error=on_error)
         self._version = m["version"]
         self._digest = m["content_digest"]
+        self.extra = [c for c in MIX_COLUMNS if c in (m.get("schema") or {})]
 
     def version(self) -> str:
         return self._version
 
     def digest(self) -> str:
         return self._digest
+
+    def columns(self) -> set[str]:
+        return set(CONTENT[self.kind]) | set(self.extra)
+
+    def describe(self) -> dict[str, Any]:
+        return {**super().describe(), "format": "dataset", "dataset": {"name": self.name, "version": self._version}}
 
     def chunks(self, batch_size: int) -> Iterator[SourceBatch]:
         import pyarrow.parquet as pq
@@ -84,10 +126,14 @@ class DatasetSource(ParquetSource):
                 keep = [c for c in (*CONTENT[self.kind], *OPTIONAL[self.kind]) if c in df.columns]
                 if "id" not in df.columns:
                     raise InputError("shard has no 'id' column: not written by xdata", path=f)
+                meta = pl.col("meta") if "meta" in df.columns else pl.lit("{}", pl.String)
                 out = df.select(
                     *keep,
+                    *[pl.col(c) for c in ("origin", "split") if c in self.extra],
                     pl.int_range(row, row + df.height, dtype=pl.Int64).alias("src_row"),
                     pl.col("id").alias("_parent"),
+                    with_root_meta(meta, root_expr(df.columns)).alias("_meta"),
+                    *([root_expr(df.columns).alias("root")] if "root" in self.extra else []),
                 )
                 row += df.height
                 yield SourceBatch(out)

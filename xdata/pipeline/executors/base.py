@@ -102,6 +102,8 @@ class BatchRunner:
         """Add provenance columns to freshly read rows."""
         n = rows.height
         fields = [pl.col("src_row").cast(pl.String)]
+        if "_id_salt" in rows.columns:  # rows of several inputs, or copies of one row (a mix)
+            fields.insert(0, pl.col("_id_salt"))
         for c in ID_FIELDS[self.kind]:
             fields.append(pl.col(c).list.join("\x1e") if isinstance(rows.schema[c], pl.List) else pl.col(c))
         ids = hex_prefix(xxh3_128_rows(pl.concat_str(fields, separator="\x1f"), rows, salt=self.src_name))
@@ -109,12 +111,17 @@ class BatchRunner:
         parents = pl.concat_list(pl.col("_parent")) if "_parent" in rows.columns else empty
         meta = pl.col("_meta") if "_meta" in rows.columns else pl.lit("{}", pl.String)
         keep_opt = [pl.col(c) for c in OPTIONAL[self.kind] if c in rows.columns]
+        # columns a source adds beyond its kind's content (a mix: origin, split, root), kept as they are
+        keep_opt += [pl.col(c) for c in rows.columns if c not in CONTENT[self.kind] and c not in OPTIONAL[self.kind]
+                     and c != "src_row" and not c.startswith("_")]
+        src_dataset = pl.col("_src_dataset") if "_src_dataset" in rows.columns else pl.lit(self.src_name, pl.String)
+        src_version = pl.col("_src_version") if "_src_version" in rows.columns else pl.lit(self.src_version, pl.String)
         return rows.select(
             *[pl.col(c) for c in CONTENT[self.kind]],
             *keep_opt,
             ids.alias("id"),
-            pl.lit(self.src_name, pl.String).alias("src_dataset"),
-            pl.lit(self.src_version, pl.String).alias("src_version"),
+            src_dataset.alias("src_dataset"),
+            src_version.alias("src_version"),
             pl.col("src_row").cast(pl.Int64),
             parents.alias("parents"),
             empty.alias("steps"),
@@ -219,6 +226,8 @@ class Executor(ABC):
         kind_after_rows = src.kind
         for s in row_steps:
             kind_after_rows = s.output_kind(kind_after_rows)
+        if hasattr(src, "set_seed"):  # sources whose rows depend on the seed (a mix samples and splits)
+            src.set_seed(seed)
         version = src.version()
         prev = _previous_version(update_from, pipeline, out_kind, seed, block_rows, driver_steps) if update_from else None
         writer = DatasetWriter(out, pipeline, kind=out_kind, seed=seed, recipe=recipe, overwrite=overwrite,

@@ -1,0 +1,425 @@
+"""Mixing parts into one training set, and splits that cannot leak.
+
+A :class:`Mix` is a source: it reads several parts (datasets, pipelines of the same recipe, or
+any source), decides in a first pass how many copies of each row to keep and which split each
+row's *root* belongs to, and emits the rows in a second pass. Every decision is a function of the
+seed and the row's id or root, never of the batch size, the worker count or the executor.
+
+Counts per part and language (``n``) become targets in three documented stages:
+
+1. ``weight``: ``n * weight`` (2.0 doubles a part, 0.5 keeps half);
+2. ``cap``: a part above ``cap`` rows (after its weight) is scaled down to ``cap``;
+3. ``temperature`` T (optional): with ``M_l`` rows of language l after 1-2 and ``M`` in all,
+   language l gets ``M * M_l^(1/T) / sum_k M_k^(1/T)`` rows (T=1 keeps the shares, larger T
+   flattens them towards uniform: the multilingual-training convention).
+
+A group of ``n`` rows with target ``t`` keeps ``floor(t/n)`` copies of every row and one more copy
+of the ``t - floor(t/n) * n`` rows with the smallest keys ``xxh3(seed, part, row id)``: exact
+counts, and a row kept at a smaller target is kept at every larger one. Copies are new rows
+(their own ids) whose parent is the part's row; the first copy is the row itself, re-read.
+
+Splits assign whole roots (the input row at the start of a row's lineage; see
+:func:`xdata.io.readers.parquet.root_expr`) to ``train``, ``validation`` or ``test`` by
+``xxh3(seed, root)``, so every synthetic variant of a held-out sentence is held out with it.
+Roots read from a fixed test (or dev) set are held out whole. Then a row of ``train`` whose text
+on either side is, exactly or after normalization (NFKC, lower case, punctuation and spacing
+removed), a text of ``validation`` or ``test`` is removed as a leak (and a ``validation`` row
+duplicating a ``test`` text); leaks are rejects with their reason, counted per split in the
+manifest (``mix`` section).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterator, Sequence
+
+import numpy as np
+import polars as pl
+
+from .errors import ConfigError
+from .hashing import INPUT_DIGEST, digest_value, xxh3_128_rows
+from .io.readers import DatasetSource, Source, SourceBatch, open_source
+from .io.readers.parquet import root_expr
+from .records import CONTENT, OPTIONAL, REJECT_SCHEMA
+
+#: Origins with a meaning of their own (a recipe may use any other name too).
+ORIGINS = ("real", "bt", "cs", "projected")
+SPLITS = ("train", "validation", "test")
+
+
+@dataclass(frozen=True)
+class Part:
+    """One input of a mix: a dataset directory, a pipeline of the same recipe, or any source."""
+
+    source: Any
+    origin: str = "real"
+    weight: float = 1.0
+    cap: int | None = None
+    tag: str = ""  # prefixed (with a space) to the text, or to a pair's source side: tagged back-translation
+
+    def __post_init__(self) -> None:
+        if not self.origin or any(c in self.origin for c in "\t\n/"):
+            raise ConfigError(f"part origin {self.origin!r} must be a non-empty name without tabs, newlines or '/'")
+        if not (self.weight >= 0 and math.isfinite(self.weight)):
+            raise ConfigError(f"part weight must be a finite number >= 0, got {self.weight!r}")
+        if self.cap is not None and self.cap < 0:
+            raise ConfigError(f"part cap must be >= 0, got {self.cap}")
+
+
+@dataclass(frozen=True)
+class Split:
+    """Shares of roots for validation and test, and fixed held-out sets (files, dataset
+    directories or sources) whose roots and texts are held out."""
+
+    dev: float = 0.0
+    test: float = 0.0
+    test_sets: tuple[Any, ...] = ()
+    dev_sets: tuple[Any, ...] = ()
+
+    def __post_init__(self) -> None:
+        if not (0 <= self.dev < 1 and 0 <= self.test < 1 and self.dev + self.test < 1):
+            raise ConfigError(f"split shares must be in [0, 1) with dev + test < 1, got dev={self.dev} test={self.test}")
+
+
+def as_source(obj: Any) -> Source:
+    """A part's or held-out set's source: a source as it is, a dataset directory, or a file."""
+    if isinstance(obj, Source):
+        return obj
+    if hasattr(obj, "steps") and hasattr(obj, "source"):
+        raise ConfigError(f"part {getattr(obj, 'name', obj)!r} is a pipeline: return it in a Recipe's parts so "
+                          "`xdata run` writes it first (see `xdata.recipe.Recipe`)")
+    p = Path(obj)
+    if p.is_dir():
+        return DatasetSource(p)
+    if not p.exists():
+        raise ConfigError(f"mix input not found: {p}")
+    return open_source(p)
+
+
+def _text_exprs(kind: str) -> list[pl.Expr]:
+    if kind == "pair":
+        return [pl.col("src"), pl.col("tgt")]
+    if kind == "tagged":
+        return [pl.col("tokens").list.join(" ")]
+    return [pl.col("text")]
+
+
+def _norm(e: pl.Expr) -> pl.Expr:
+    return e.str.normalize("NFKC").str.to_lowercase().str.replace_all(r"[\W_]+", " ").str.strip_chars()
+
+
+def _u64(df: pl.DataFrame, value: pl.Expr, salt: str) -> np.ndarray:
+    """The first 8 bytes of XXH3-128(salt, value) per row, as unsigned integers."""
+    if df.height == 0:
+        return np.zeros(0, dtype=np.uint64)
+    d = xxh3_128_rows(value, df, salt=salt)
+    return np.ascontiguousarray(d[:, :8]).view(">u8").reshape(-1).astype(np.uint64)
+
+
+def _lang_key(kind: str) -> pl.Expr:
+    return pl.concat_str([pl.col("src_lang"), pl.col("tgt_lang")], separator="-") if kind == "pair" else pl.col("lang")
+
+
+def _row_key(df: pl.DataFrame) -> pl.Expr:
+    """What identifies a part's row for sampling: its id when it has one, else its row number."""
+    return pl.col("_parent") if "_parent" in df.columns else pl.col("src_row").cast(pl.String)
+
+
+def _with_root(df: pl.DataFrame, src: Source) -> pl.DataFrame:
+    """The part's rows with a ``_root`` column."""
+    cols = set(df.columns)
+    tmp = df.with_columns(pl.lit(src.version(), pl.String).alias("src_version"))
+    if "_meta" in cols:
+        tmp = tmp.with_columns(pl.col("_meta").alias("meta"))
+    have: set[str] = {c for c in ("root", "meta") if c in tmp.columns}
+    out = tmp.with_columns(root_expr(have).alias("_root"))
+    return df.with_columns(out["_root"])
+
+
+class Mix(Source):
+    """Parts mixed by weight, cap and language temperature, optionally split by root (module doc).
+
+    Rows carry ``origin`` (the part's), ``root`` and, with ``split``, ``split``.
+    """
+
+    size_unit = "rows"
+
+    def __init__(self, parts: Sequence[Part], *, temperature: float | None = None, split: Split | None = None,
+                 name: str = "mix", block_rows: int = 50_000) -> None:
+        if not parts:
+            raise ConfigError("a mix needs at least one part")
+        if temperature is not None and not (temperature > 0 and math.isfinite(temperature)):
+            raise ConfigError(f"temperature must be a positive number, got {temperature!r}")
+        self.parts = list(parts)
+        self.temperature = temperature
+        self.split = split
+        self.name = name
+        self.on_error = "reject"
+        self.read_rows = block_rows
+        self._sources: list[Source] | None = None
+        self.seed = 0
+        self.report: dict[str, Any] = {}
+
+    # -- what the pipeline and manifest see -------------------------------------------------------
+    @property
+    def sources(self) -> list[Source]:
+        if self._sources is None:
+            self._sources = [as_source(p.source) for p in self.parts]
+            kinds = {s.kind for s in self._sources}
+            if len(kinds) > 1:
+                raise ConfigError("mix parts must hold one record kind; got "
+                                  + ", ".join(f"{p.origin}: {s.kind}" for p, s in zip(self.parts, self._sources)))
+            if self.parts[0].tag and self._sources[0].kind == "tagged":
+                raise ConfigError("a tag prefix applies to text and pair rows, not to tagged rows")
+        return self._sources
+
+    @property
+    def kind(self) -> str:  # type: ignore[override]
+        return self.sources[0].kind
+
+    def columns(self) -> set[str]:
+        return set(CONTENT[self.kind]) | {"origin", "root"} | ({"split"} if self.split else set())
+
+    def _held_sources(self) -> tuple[list[Source], list[Source]]:
+        sp = self.split
+        if sp is None:
+            return [], []
+        return [as_source(x) for x in sp.test_sets], [as_source(x) for x in sp.dev_sets]
+
+    def digest(self) -> str:
+        tests, devs = self._held_sources()
+        return digest_value([s.content_digest() for s in [*self.sources, *tests, *devs]], 64)
+
+    def read_params(self) -> dict[str, Any]:
+        tests, devs = self._held_sources()
+        return {
+            "parts": [{"origin": p.origin, "weight": p.weight, "cap": p.cap, "tag": p.tag, "input": s.describe()}
+                      for p, s in zip(self.parts, self.sources)],
+            "temperature": self.temperature,
+            "split": None if self.split is None else {
+                "dev": self.split.dev, "test": self.split.test,
+                "test_sets": [s.describe() for s in tests], "dev_sets": [s.describe() for s in devs]},
+        }
+
+    def describe(self) -> dict[str, Any]:
+        return {**super().describe(), "format": "mix", "digest_algorithm": INPUT_DIGEST}
+
+    def paths(self) -> list[str]:
+        return [p for s in self.sources for p in s.paths()]
+
+    def size_hint(self) -> int | None:
+        return self.report.get("rows_out")
+
+    def run_report(self) -> dict[str, Any]:
+        """What the manifest records under ``mix``: counts per part, origin, language and split."""
+        return self.report
+
+    def set_seed(self, seed: int) -> None:
+        """The run's seed (the executor calls this before reading): copies and splits depend on it."""
+        self.seed = seed
+
+    # -- pass 1: counts, copies, held-out texts ------------------------------------------------------
+    def _split_names(self, df: pl.DataFrame, fixed: dict[str, set[str]]) -> np.ndarray:
+        """train / validation / test for each row of ``df`` (which has ``_root``), by its root."""
+        sp = self.split
+        assert sp is not None
+        u = _u64(df, pl.col("_root"), f"split/{self.seed}").astype(np.float64) / 2.0**64
+        names = np.where(u < sp.test, "test", np.where(u < sp.test + sp.dev, "validation", "train")).astype(object)
+        for which in ("validation", "test"):
+            if fixed[which]:
+                names[df["_root"].is_in(list(fixed[which])).to_numpy()] = which
+        return names
+
+    def _text_keys(self, df: pl.DataFrame, kind: str) -> list[np.ndarray]:
+        """Per text column, the 64-bit key of each row's normalized text (0 for an empty text)."""
+        out = []
+        for e in _text_exprs(kind):
+            t = df.select(_norm(e).alias("t"))
+            k = _u64(t, pl.col("t"), "text")
+            k[(t["t"].fill_null("") == "").to_numpy()] = 0
+            out.append(k)
+        return out
+
+    def _scan(self) -> tuple[list[np.ndarray], dict[str, set[str]], dict[str, np.ndarray]]:
+        kind = self.kind
+        keys: list[np.ndarray] = []
+        groups: list[pl.DataFrame] = []
+        fixed: dict[str, set[str]] = {"validation": set(), "test": set()}
+        held: dict[str, list[np.ndarray]] = {"validation": [], "test": []}
+        if self.split is not None:
+            tests, devs = self._held_sources()
+            for which, srcs in (("validation", devs), ("test", tests)):
+                for s in srcs:
+                    for b in s.batches(self.read_rows):
+                        df = _with_root(b.rows, s)
+                        fixed[which].update(df["_root"].to_list())
+                        held[which] += self._text_keys(df, s.kind)
+        for pi, src in enumerate(self.sources):
+            ks: list[np.ndarray] = []
+            gs: list[pl.Series] = []
+            for b in src.batches(self.read_rows):
+                df = _with_root(b.rows, src)
+                ks.append(_u64(df, _row_key(df), f"mix/{self.seed}/{pi}"))
+                gs.append(df.select(_lang_key(kind).alias("g"))["g"])
+                if self.split is not None and df.height:
+                    names = self._split_names(df, fixed)
+                    for which in ("validation", "test"):
+                        sel = names == which
+                        if sel.any():
+                            held[which] += self._text_keys(df.filter(pl.Series(sel)), kind)
+            keys.append(np.concatenate(ks) if ks else np.zeros(0, np.uint64))
+            groups.append(pl.DataFrame({"g": pl.concat(gs) if gs else pl.Series("g", [], pl.String)}))
+        copies = self._copies(keys, groups)
+        held_keys = {w: np.setdiff1d(np.unique(np.concatenate(v)), [0]) if v else np.zeros(0, np.uint64)
+                     for w, v in held.items()}
+        return copies, fixed, held_keys
+
+    def _copies(self, keys: list[np.ndarray], groups: list[pl.DataFrame]) -> list[np.ndarray]:
+        counts = [g.group_by("g").len().sort("g") for g in groups]
+        target: list[dict[str, float]] = []
+        for part, c in zip(self.parts, counts):
+            t = {g: n * part.weight for g, n in c.iter_rows()}
+            total = sum(t.values())
+            if part.cap is not None and total > part.cap:
+                t = {g: v * part.cap / total for g, v in t.items()}
+            target.append(t)
+        if self.temperature is not None:
+            per_lang: dict[str, float] = {}
+            for tg in target:
+                for g, v in tg.items():
+                    per_lang[g] = per_lang.get(g, 0.0) + v
+            m = sum(per_lang.values())
+            z = sum(v ** (1 / self.temperature) for v in per_lang.values() if v > 0)
+            scale = {g: (m * v ** (1 / self.temperature) / z) / v if v > 0 else 0.0 for g, v in per_lang.items()}
+            target = [{g: v * scale[g] for g, v in tg.items()} for tg in target]
+        out: list[np.ndarray] = []
+        for k, gf, c, t in zip(keys, groups, counts, target):
+            cp = np.zeros(len(k), dtype=np.int64)
+            gcol = gf["g"].to_numpy()
+            for name, n in c.iter_rows():
+                want = int(round(t[name]))
+                idx = np.flatnonzero(gcol == name)
+                base, extra = divmod(want, n)
+                cp[idx] = base
+                if extra:
+                    order = np.lexsort((idx, k[idx]))  # smallest keys first; ties by position
+                    cp[idx[order[:extra]]] += 1
+            out.append(cp)
+        return out
+
+    # -- pass 2: emit ----------------------------------------------------------------------------------
+    def chunks(self, rows: int) -> Iterator[SourceBatch]:
+        copies, fixed, held = self._scan()
+        kind = self.kind
+        self._stats: dict[str, dict[str, Any]] = {}
+        parts_report: list[dict[str, Any]] = []
+        pending: list[pl.DataFrame] = []
+        pending_rej: list[pl.DataFrame] = []
+        n_pending = 0
+        out_rows = 0
+        for pi, (part, src, cp) in enumerate(zip(self.parts, self.sources, copies)):
+            pos = 0
+            for b in src.batches(self.read_rows):
+                df = _with_root(b.rows, src)
+                c = cp[pos:pos + df.height]
+                pos += df.height
+                df = df.with_columns(pl.Series("_copies", c, pl.Int64)).filter(pl.col("_copies") > 0)
+                if df.height == 0:
+                    continue
+                df = df.with_columns(pl.int_ranges(0, pl.col("_copies")).alias("_copy")).explode("_copy")
+                if self.split is not None:
+                    df = df.with_columns(pl.Series("split", self._split_names(df, fixed), pl.String))
+                df = self._finish_rows(df, pi, part, src, kind)
+                if self.split is not None:
+                    df, rej = self._drop_leaks(df, kind, held)
+                    if rej.height:
+                        pending_rej.append(rej)
+                pending.append(df)
+                n_pending += df.height
+                while n_pending >= rows:
+                    block = pl.concat(pending, how="vertical_relaxed")
+                    head, rest = block.head(rows), block.slice(rows)
+                    yield self._batch(head, pending_rej, kind)
+                    out_rows += head.height
+                    pending_rej = []
+                    pending, n_pending = ([rest] if rest.height else []), rest.height
+            parts_report.append({"origin": part.origin, "input": src.name, "version": src.version(),
+                                 "rows_in": int(len(cp)), "rows_out": int(cp.sum()), "weight": part.weight,
+                                 "cap": part.cap, "tag": part.tag})
+        if pending or pending_rej:
+            last = pl.concat(pending, how="vertical_relaxed") if pending else None
+            yield self._batch(last, pending_rej, kind)
+            out_rows += 0 if last is None else last.height
+        self.report = {"parts": parts_report, "temperature": self.temperature, "rows_out": out_rows}
+        if self.split is not None:
+            self.report["split"] = {"dev": self.split.dev, "test": self.split.test}
+            self.report["splits"] = {
+                s: {"rows": v["rows"], "roots": int(np.unique(np.concatenate(v["roots"])).size) if v["roots"] else 0,
+                    "leaks_removed": v["leaks"], "rows_per_origin": dict(sorted(v["origins"].items()))}
+                for s, v in sorted(self._stats.items(), key=lambda kv: SPLITS.index(kv[0]))}
+
+    def _finish_rows(self, df: pl.DataFrame, pi: int, part: Part, src: Source, kind: str) -> pl.DataFrame:
+        text_col = "src" if kind == "pair" else "text"
+        cols: list[pl.Expr] = [pl.col(c) for c in CONTENT[kind]]
+        if part.tag and kind != "tagged":
+            cols = [pl.concat_str([pl.lit(part.tag + " "), pl.col(c)]).alias(c) if c == text_col else pl.col(c)
+                    for c in CONTENT[kind]]
+        return df.select(
+            *cols,
+            *[pl.col(c) for c in OPTIONAL[kind] if c in df.columns],
+            pl.col("src_row"),
+            pl.lit(part.origin, pl.String).alias("origin"),
+            pl.col("_root").alias("root"),
+            *([pl.col("split")] if self.split is not None else []),
+            *([pl.col("_parent")] if "_parent" in df.columns else []),
+            (pl.col("_meta") if "_meta" in df.columns else pl.lit("{}", pl.String)).alias("_meta"),
+            pl.lit(src.name, pl.String).alias("_src_dataset"),
+            pl.lit(src.version(), pl.String).alias("_src_version"),
+            pl.concat_str([pl.lit(f"{pi}/{part.origin}/"), pl.col("_copy").cast(pl.String)]).alias("_id_salt"),
+        )
+
+    def _drop_leaks(self, df: pl.DataFrame, kind: str, held: dict[str, np.ndarray]) -> tuple[pl.DataFrame, pl.DataFrame]:
+        if df.height == 0 or not (held["test"].size or held["validation"].size):
+            return df, pl.DataFrame(schema=REJECT_SCHEMA)
+        hit_test = np.zeros(df.height, dtype=bool)
+        hit_dev = np.zeros(df.height, dtype=bool)
+        for k in self._text_keys(df, kind):
+            hit_test |= np.isin(k, held["test"])
+            hit_dev |= np.isin(k, held["validation"])
+        s = df["split"].to_numpy()
+        leak = ((s == "train") & (hit_test | hit_dev)) | ((s == "validation") & hit_test)
+        if not leak.any():
+            return df, pl.DataFrame(schema=REJECT_SCHEMA)
+        bad = df.filter(pl.Series(leak)).with_columns(
+            pl.Series("_of", np.where(hit_test[leak], "test", "validation").tolist(), pl.String))
+        rej = bad.select(
+            pl.lit(None, pl.String).alias("id"), pl.lit("mix").alias("step"),
+            pl.concat_str([pl.lit("leak: this "), pl.col("split"), pl.lit(" row repeats a "), pl.col("_of"),
+                           pl.lit(" text (exactly or after normalization)")]).alias("reason"),
+            pl.col("_src_dataset").alias("src_dataset"), pl.col("src_row"),
+            pl.struct([c for c in (*CONTENT[kind], "origin", "root", "split")]).struct.json_encode().alias("record"))
+        for s_, n in bad.group_by("split").len().iter_rows():
+            self._stats.setdefault(s_, _split_stats())["leaks"] += n
+        return df.filter(~pl.Series(leak)), rej
+
+    def _batch(self, rows: pl.DataFrame | None, rejects: list[pl.DataFrame], kind: str) -> SourceBatch:
+        rej = pl.concat(rejects) if rejects else pl.DataFrame(schema=REJECT_SCHEMA)
+        if rows is None:
+            return SourceBatch(pl.DataFrame(schema={**CONTENT[kind], "src_row": pl.Int64}), rej)
+        if self.split is not None and rows.height:
+            for (s,), g in rows.group_by(["split"], maintain_order=True):
+                st = self._stats.setdefault(str(s), _split_stats())
+                st["rows"] += g.height
+                st["roots"].append(np.unique(_u64(g, pl.col("root"), "root")))
+                for o, n in g.group_by("origin").len().iter_rows():
+                    st["origins"][o] = st["origins"].get(o, 0) + n
+        return SourceBatch(rows, rej)
+
+
+def _split_stats() -> dict[str, Any]:
+    return {"rows": 0, "roots": [], "leaks": 0, "origins": {}}
+
+
+__all__ = ["Mix", "Part", "Split", "ORIGINS", "SPLITS", "as_source"]
