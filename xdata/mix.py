@@ -162,6 +162,21 @@ class Mix(Source):
         self.seed = 0
         self.report: dict[str, Any] = {}
 
+    # -- parts that are pipelines of the same recipe (resolved to their datasets before a run) -----
+    def references(self) -> list[Any]:
+        """Everything this mix reads that is not a source yet (pipelines of the recipe, paths)."""
+        sp = self.split
+        return [p.source for p in self.parts] + ([*sp.test_sets, *sp.dev_sets] if sp else [])
+
+    def resolve(self, fn: Any) -> "Mix":
+        """A copy whose parts and held-out sets are ``fn(x)`` (the recipe runner turns a pipeline
+        into the dataset version it wrote)."""
+        sp = self.split
+        parts = [Part(fn(p.source), p.origin, p.weight, p.cap, p.tag) for p in self.parts]
+        split = None if sp is None else Split(sp.dev, sp.test, tuple(fn(x) for x in sp.test_sets),
+                                              tuple(fn(x) for x in sp.dev_sets))
+        return Mix(parts, temperature=self.temperature, split=split, name=self.name, block_rows=self.read_rows)
+
     # -- what the pipeline and manifest see -------------------------------------------------------
     @property
     def sources(self) -> list[Source]:

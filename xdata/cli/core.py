@@ -37,8 +37,22 @@ def run(
     opts = parse_pairs(option, "--set")
     out = out or Path("out") / recipe.stem
     m = run_recipe(recipe, out, executor=executor, seed=seed, batch_size=batch_size, workers=workers,
-                   options=opts, progress=progress, overwrite=overwrite, history=history, update_from=update_from)
-    summarize_manifest(m, out / m["version"] if history else out)
+                   options=opts, progress=progress, overwrite=overwrite, history=history, update_from=update_from,
+                   log=lambda msg: typer.echo(msg, err=True))
+    if "plan" not in m:
+        summarize_manifest(m, out / m["version"] if history else out)
+        return
+    plan = m["plan"]
+    done = sum(1 for p in plan["parts"] if p["status"] == "computed")
+    typer.echo(f"ran {len(plan['parts'])} parts into {out}: {done} computed, {len(plan['parts']) - done} reused",
+               err=True)
+    for w in m.get("warnings") or []:
+        typer.echo(f"warning: {w}", err=True)
+    for name, fmts in plan["exports"].items():
+        for fmt, where in fmts.items():
+            typer.echo(f"export {name} ({fmt}): {out / where}")
+    for name, where in plan["reports"].items():
+        typer.echo(f"report {name}: {out / where}")
 
 
 @app.command()
@@ -134,9 +148,11 @@ def info(directory: Path = typer.Argument(..., help="Dataset version directory."
 @app.command()
 @handle_errors
 def trace(directory: Path = typer.Argument(..., help="Dataset version directory."),
-          row_id: str = typer.Argument(..., help="Row id.")) -> None:
-    """Print a row's lineage in plain words."""
-    for line in trace_fn(directory, row_id):
+          row_id: str = typer.Argument(..., help="Row id."),
+          search: list[Path] = typer.Option([], "--search", help="Where else to look for the datasets the row "
+                                            "was read from (repeatable; beside DIRECTORY is always searched).")) -> None:
+    """Print a row's lineage in plain words, back through every dataset it was read from."""
+    for line in trace_fn(directory, row_id, search=search):
         typer.echo(line)
 
 

@@ -6,7 +6,7 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Sequence
 
 import polars as pl
 
@@ -265,8 +265,49 @@ def find_row(path: str | Path, row_id: str) -> tuple[dict[str, Any], bool]:
     raise InputError(f"no row with id {row_id!r} in the rows or the rejects", path=d)
 
 
-def trace(path: str | Path, row_id: str) -> list[str]:
-    """A row's lineage in plain words."""
+def find_dataset(near: str | Path, name: str, version: str, search: Sequence[str | Path] = ()) -> Path | None:
+    """The directory of dataset ``name`` version ``version``, looked for beside ``near``: in the
+    layouts xdata writes (``ROOT/NAME/VERSION`` of a history or a multi-part recipe, a sibling
+    ``NAME`` directory) and under each ``search`` root."""
+    here = Path(near).resolve()
+    roots = [here.parent.parent, here.parent, *[Path(r) for r in search]]
+    for r in roots:
+        for cand in (r / name / version, r / name, r / version):
+            try:
+                if (cand / MANIFEST).is_file() and read_manifest(cand).get("version") == version:
+                    return cand
+            except Exception:  # noqa: BLE001 - a damaged neighbour is just not the one
+                continue
+    return None
+
+
+def trace(path: str | Path, row_id: str, *, search: Sequence[str | Path] = (), depth: int = 0) -> list[str]:
+    """A row's lineage in plain words, followed back through every dataset it was read from (found
+    with :func:`find_dataset`) to the original file and line."""
+    lines = _trace_one(path, row_id)
+    if depth > 50:
+        return lines
+    row, rejected = find_row(path, row_id)
+    if rejected or not row.get("parents"):
+        return lines
+    src = find_dataset(path, str(row["src_dataset"]), str(row["src_version"]), search)
+    if src is None:
+        m = read_manifest(path)
+        if any(i.get("format") in ("dataset", "mix") for i in m.get("inputs", [])):
+            lines.append(f"Its parent row is in dataset {row['src_dataset']!r} version {row['src_version']}, "
+                         "which was not found beside this one (pass --search DIR).")
+        return lines
+    parent = str(row["parents"][0])
+    try:
+        find_row(src, parent)
+    except InputError:
+        return lines
+    lines.append("")
+    lines.append(f"Its parent row {parent}, in {src}:")
+    return lines + ["  " + x if x else x for x in trace(src, parent, search=search, depth=depth + 1)]
+
+
+def _trace_one(path: str | Path, row_id: str) -> list[str]:
     m = read_manifest(path)
     row, rejected = find_row(path, row_id)
     steps_by_sig = {s["signature"]: s for s in m.get("steps", [])}

@@ -221,6 +221,21 @@ class HistoryDir(OutputDir):
         self._lock_at(r / ".xdata-lock")
         return self._start_partial(r, PARTIAL)
 
+    def point_latest(self, version: str) -> None:
+        """Switch ``latest`` to an existing version (a multi-part run that reused it), atomically."""
+        self._lock_at(self.root / ".xdata-lock")
+        try:
+            self._switch_latest(version)
+        finally:
+            self._unlock()
+
+    def _switch_latest(self, version: str) -> None:
+        tmp_link = self.root / f".{LATEST}.tmp-{os.getpid()}"
+        tmp_link.unlink(missing_ok=True)
+        os.symlink(version, tmp_link)
+        os.replace(tmp_link, self.root / LATEST)
+        _fsync_dir(self.root)
+
     def parent_version(self) -> str | None:
         link = self.root / LATEST
         return os.readlink(link) if link.is_symlink() else None
@@ -234,10 +249,6 @@ class HistoryDir(OutputDir):
         else:
             os.rename(self.tmp, final)
         self.tmp = None
-        tmp_link = self.root / f".{LATEST}.tmp-{os.getpid()}"
-        tmp_link.unlink(missing_ok=True)
-        os.symlink(version, tmp_link)
-        os.replace(tmp_link, self.root / LATEST)
-        _fsync_dir(self.root)
+        self._switch_latest(version)
         self._unlock()
         return final

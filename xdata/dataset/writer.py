@@ -53,14 +53,30 @@ def version_fingerprint(m: dict[str, Any]) -> str:
     worker count or the batch size, which change no byte.
     """
     recipe = m.get("recipe") or {}
+    # A part of a multi-part recipe is fingerprinted by what it reads and does, not by the recipe
+    # file as a whole (an edit to another part must not recompute it), unless the part runs code
+    # defined in the recipe file, which its step signatures cannot see.
+    rec = ({"part": recipe["part"]} if recipe.get("part") and not recipe.get("code")
+           else {"digest": recipe.get("digest"), "options": recipe.get("options", {})})
     return digest_value({
         **{k: m.get(k) for k in FINGERPRINTED},
         "inputs": [{k: v for k, v in i.items() if k not in ("version", "paths")} for i in m.get("inputs", [])],
         "steps": [s["signature"] for s in m.get("steps", [])],
         "resources": m.get("resources", {}),
-        "recipe": {"digest": recipe.get("digest"), "options": recipe.get("options", {})},
+        "recipe": rec,
         "block_rows": (m.get("run") or {}).get("block_rows"),
     }, 12)
+
+
+def planned_version(pipeline: Any, *, kind: str, seed: int, recipe: dict[str, Any] | None, block_rows: int) -> str:
+    """The version a run of ``pipeline`` will get, known before any row is read (the same
+    fingerprint :meth:`DatasetWriter.finish` computes)."""
+    p = pipeline
+    return version_fingerprint({
+        "name": p.name, "kind": kind, "description": p.description, "license": p.license,
+        "synthetic": p.synthetic, "task_categories": p.tasks(kind), "xdata_behaviour": BEHAVIOUR, "seed": seed,
+        "inputs": [p.source.describe()], "steps": p.describe(), "resources": p.resources(), "recipe": recipe,
+        "run": {"block_rows": block_rows}})
 
 
 def manifest_digest(m: dict[str, Any]) -> str:

@@ -24,7 +24,7 @@ class Pipeline:
     """
 
     name: str
-    source: Source
+    source: Source  # or a Pipeline of the same recipe, read as the dataset it writes (xdata.recipe.Recipe)
     steps: list[Step] = field(default_factory=list)
     description: str = ""
     license: str = "other"
@@ -40,8 +40,13 @@ class Pipeline:
         """
         if not self.name or "/" in self.name:
             raise PipelineError(f"dataset name {self.name!r} must be non-empty and contain no '/'")
-        kind = self.source.kind
-        cols = set(self.source.columns()) | set(PROVENANCE)
+        src: Any = self.source
+        if isinstance(src, Pipeline):  # a part of the same recipe: its output is the input
+            kind = src.validate()
+            cols = set(CONTENT[kind]) | set(PROVENANCE)
+        else:
+            kind = self.source.kind
+            cols = set(self.source.columns()) | set(PROVENANCE)
         for i, step in enumerate(self.steps):
             if not isinstance(step, Step):
                 raise PipelineError(f"pipeline item {i} is {type(step).__name__}, not a Step")
