@@ -95,7 +95,8 @@ def as_source(obj: Any) -> Source:
         return DatasetSource(p)
     if not p.exists():
         raise ConfigError(f"mix input not found: {p}")
-    return open_source(p)
+    # Only a file's rows (roots) and texts matter here; its languages are those of the mix's parts.
+    return open_source(p, lang="und", tgt_lang="und", on_error="reject")
 
 
 def _text_exprs(kind: str) -> list[pl.Expr]:
@@ -438,3 +439,8 @@ def _split_stats() -> dict[str, Any]:
 
 
 __all__ = ["Mix", "Part", "Split", "ORIGINS", "SPLITS", "as_source"]
+
+
+from ._callable import make_callable  # noqa: E402
+
+make_callable(__name__)  # xdata.mix(...) runs the verb (xdata.api)

@@ -330,3 +330,8 @@ def open_cache(cache: str) -> Any:
 
 __all__ = ["Engine", "EngineSpec", "LexiconEngine", "Decoding", "Hypothesis", "DECODES", "ENGINES",
            "load_engine", "open_cache", "plan_batches", "add_noise", "hypothesis_seeds", "default_threads"]
+
+
+from .._callable import make_callable  # noqa: E402
+
+make_callable(__name__)  # xdata.backtranslate(...) runs the verb (xdata.api)

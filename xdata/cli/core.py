@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
+from typing import Any, Optional
 
 import typer
 
@@ -203,3 +203,73 @@ def rebuild_cmd(directory: Path = typer.Argument(..., help="Dataset version dire
     for line in rep["differences"]:
         typer.echo(f"  {line}", err=True)
     raise typer.Exit(1)
+
+
+@app.command("export")
+@handle_errors
+def export_cmd(
+    directory: Path = typer.Argument(..., help="Dataset version directory."),
+    fmt: list[str] = typer.Option(..., "--format", help="hf | parallel | jsonl | conll | conllu (repeatable)."),
+    out: Path = typer.Option(..., "--out", help="Export directory; with several formats, OUT/FORMAT for each."),
+) -> None:
+    """Write a dataset version in the formats trainers read, one file set per split (train/validation/test)."""
+    from ..dataset.export import export
+
+    for f in fmt:
+        target = out if len(fmt) == 1 else out / f
+        rec = export(directory, target, f)
+        splits = ", ".join(f"{s} {n:,}" for s, n in rec["splits"].items())
+        typer.echo(f"{rec['status']} {f} export of {rec['dataset']} version {rec['version']} to {target}: {splits}",
+                   err=True)
+
+
+def _part_spec(spec: str) -> Any:
+    from ..errors import ConfigError
+    from ..mix import Part
+
+    path, *opts = spec.split(",")
+    kw: dict[str, Any] = {}
+    for o in opts:
+        k, sep, v = o.partition("=")
+        if not sep or k.strip() not in ("origin", "weight", "cap", "tag"):
+            raise ConfigError(f"--part {spec!r}: expected DIR[,origin=NAME][,weight=W][,cap=N][,tag=TEXT], got {o!r}")
+        k = k.strip()
+        try:
+            kw[k] = float(v) if k == "weight" else int(v) if k == "cap" else v
+        except ValueError:
+            raise ConfigError(f"--part {spec!r}: {k} must be a number, got {v!r}") from None
+    return Part(path, **kw)
+
+
+@app.command("mix")
+@handle_errors
+def mix_cmd(
+    part: list[str] = typer.Option(..., "--part", help="DIR[,origin=NAME][,weight=W][,cap=N][,tag=TEXT] (repeatable): "
+                                   "a dataset version (or a file) and how to take it; origin defaults to real."),
+    out: Path = typer.Option(..., "--out", help="Dataset directory to write."),
+    name: str = typer.Option("mix", "--name", help="Dataset name."),
+    temperature: Optional[float] = typer.Option(None, "--temperature", help="Sample language l in proportion to n_l^(1/T)."),
+    dev: float = typer.Option(0.0, "--dev", help="Share of roots held out for validation."),
+    test: float = typer.Option(0.0, "--test", help="Share of roots held out for test."),
+    test_set: list[Path] = typer.Option([], "--test-set", help="A fixed test set (file or dataset; repeatable): its "
+                                        "rows, what derives from them and duplicates of their text are held out."),
+    dev_set: list[Path] = typer.Option([], "--dev-set", help="A fixed validation set (repeatable)."),
+    export_fmt: list[str] = typer.Option([], "--export", help="Also export: hf | parallel | jsonl | conll | conllu "
+                                         "(to OUT.exports/FORMAT)."),
+    license: str = typer.Option("other", "--license", help="Licence of the mixed set (SPDX id)."),
+    seed: int = SEED,
+    batch_size: int = BATCH_SIZE,
+    workers: Optional[int] = WORKERS,
+    overwrite: bool = OVERWRITE,
+) -> None:
+    """Mix parts into one dataset (weights, caps, language temperature) and split it by root without leaks."""
+    from ..api import mix
+
+    v = mix([_part_spec(p) for p in part], out, name=name, temperature=temperature, dev=dev, test=test,
+            test_sets=[str(p) for p in test_set], dev_sets=[str(p) for p in dev_set], exports=export_fmt, seed=seed,
+            workers=workers, batch_size=batch_size, overwrite=overwrite, license=license)
+    summarize_manifest(v.manifest, out)
+    for s, st in (v.manifest.get("mix", {}).get("splits") or {}).items():
+        typer.echo(f"  {s}: {st['rows']:,} rows, {st['roots']:,} roots, {st['leaks_removed']:,} leaks removed", err=True)
+    for fmt, where in v.exports.items():
+        typer.echo(f"export ({fmt}): {where}")

@@ -199,3 +199,8 @@ def restore(tokens: Sequence[str], switches: Sequence[Sequence[Any]]) -> list[st
 
 
 __all__ = ["Policy", "Switch", "SwitchResult", "switch_tokens", "restore", "draws_needed"]
+
+
+from .._callable import make_callable  # noqa: E402
+
+make_callable(__name__)  # xdata.codeswitch(...) runs the verb (xdata.api)

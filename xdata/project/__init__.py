@@ -201,3 +201,8 @@ from .step import Project  # noqa: E402
 __all__ = ["project_tokens", "project_conllu", "evaluate_tags", "Project", "is_bio_labels",
            "project_spans", "project_sentence", "bio_spans", "spans_to_bio", "is_bio",
            "TokenProjection", "ProjectedSpan", "Span"]
+
+
+from .._callable import make_callable  # noqa: E402
+
+make_callable(__name__)  # xdata.project(...) runs the verb (xdata.api)
