@@ -9,11 +9,11 @@ PKG = Path(__file__).resolve().parents[1] / "xdata"
 
 #: Layers, bottom first: a module may import (at module level) only from its own layer or below.
 LAYERS = [
-    {"errors", "hashing", "langs", "records", "workers", "interrupt", "models"},
+    {"errors", "hashing", "langs", "records", "workers", "interrupt", "models", "_callable"},
     {"io", "dataset", "lexicon"},
-    {"pipeline", "recipe"},
-    {"normalize", "tokenize", "lid", "filters", "align", "project", "backtranslate", "codeswitch", "steps", "hooks", "dvc", "drift", "rebuild"},
-    {"cli", "__main__", "_entry"},
+    {"pipeline", "recipe", "plan"},
+    {"normalize", "tokenize", "lid", "filters", "align", "project", "backtranslate", "codeswitch", "steps", "hooks", "dvc", "drift", "rebuild", "mix"},
+    {"cli", "__main__", "_entry", "api"},
 ]
 
 

@@ -84,7 +84,8 @@ def backtranslate(inp: str | Path, out: str | Path, *, src_lang: str, tgt_lang: 
 
 
 def codeswitch(inp: str | Path, out: str | Path, *, lexicons: Sequence[str | Path], ratio: float,
-               fmt: str | None = None, lang: str | None = None, field: str = "upos", seed: int = 0,
+               fmt: str | None = None, lang: str | None = None, tgt_lang: str | None = None, field: str = "upos",
+               on_error: str = "raise", seed: int = 0,
                workers: int | None = None, batch_size: int = DEFAULT_BATCH_SIZE, overwrite: bool = False,
                **policy: Any) -> Version:
     """``xdata codeswitch``: replace covered words with lexicon translations (labels kept aligned).
@@ -93,7 +94,7 @@ def codeswitch(inp: str | Path, out: str | Path, *, lexicons: Sequence[str | Pat
     from .io import open_source
     from .pipeline import Pipeline
 
-    src = open_source(inp, fmt=fmt, lang=lang, field=field)
+    src = open_source(inp, fmt=fmt, lang=lang, tgt_lang=tgt_lang, field=field, on_error=on_error)  # type: ignore[arg-type]
     step = CodeSwitch(lexicons=tuple(str(p) for p in lexicons), ratio=ratio, **policy)
     pipe = Pipeline(f"{src.name}-codeswitch", src, [step], synthetic=True,
                     description=f"{src.name} code-switched with {', '.join(Path(p).name for p in lexicons)} "
@@ -121,8 +122,8 @@ def mix(parts: Sequence[Any], out: str | Path, *, name: str = "mix", temperature
         description: str = "") -> Version:
     """``xdata mix``: parts (:class:`xdata.mix.Part`, or dataset directories taken as ``real``) mixed
     and split by root into one dataset version at ``out``; ``exports`` are written to
-    ``out.exports/FORMAT`` (beside the version, not inside it)."""
-    from .dataset.export import export
+    ``out.exports/FORMAT`` (beside the version, not inside it; hf: ``FORMAT/NAME-VERSION``)."""
+    from .dataset.export import export, export_dir
     from .mix import Mix, Part, Split
     from .pipeline import Pipeline
 
@@ -135,7 +136,7 @@ def mix(parts: Sequence[Any], out: str | Path, *, name: str = "mix", temperature
     v = _run(pipe, out, seed=seed, workers=workers, batch_size=batch_size, overwrite=overwrite, progress=False)
     done = {}
     for fmt in exports:
-        target = Path(f"{Path(out)}.exports") / fmt
+        target = export_dir(f"{Path(out)}.exports", fmt, v.manifest)
         export(v.path, target, fmt)
         done[fmt] = target
     return Version(v.path, v.name, v.version, v.rows, v.rejected, v.content_digest, v.manifest, done)
@@ -145,7 +146,7 @@ def report(directory: str | Path, out: str | Path | None = None, **options: Any)
     """``xdata report``: the HTML report of a dataset version (and its JSON beside it)."""
     import importlib
 
-    return importlib.import_module("xdata.report").report(directory, out, **options)  # type: ignore[no-any-return]
+    return importlib.import_module("xdata.report").report(directory, out, **options)
 
 
 def export(directory: str | Path, target: str | Path, fmt: str) -> Path:

@@ -389,7 +389,7 @@ class Mix(Source):
             pl.lit(part.origin, pl.String).alias("origin"),
             pl.col("_root").alias("root"),
             *([pl.col("split")] if self.split is not None else []),
-            *([pl.col("_parent")] if "_parent" in df.columns else []),
+            (pl.col("_parent") if "_parent" in df.columns else pl.lit(None, pl.String)).alias("_parent"),
             (pl.col("_meta") if "_meta" in df.columns else pl.lit("{}", pl.String)).alias("_meta"),
             pl.lit(src.name, pl.String).alias("_src_dataset"),
             pl.lit(src.version(), pl.String).alias("_src_version"),

@@ -4,7 +4,7 @@ written as its own dataset version, unchanged parts reused, then exports and rep
 Layout under ``OUT``::
 
     OUT/PART/VERSION/            one dataset version per part (OUT/PART/latest -> VERSION)
-    OUT/exports/PART/FORMAT/     exports of the parts the recipe names
+    OUT/exports/PART/FORMAT/     exports of the parts the recipe names (hf: FORMAT/PART-VERSION/)
     OUT/reports/PART.html        reports (and PART.json beside each)
     OUT/xdata-run.json           the last run: each part's version and whether it was reused
 
@@ -177,10 +177,10 @@ def run_plan(recipe: Any, out: str | Path, *, recipe_info: dict[str, Any] | None
                                     "rows": manifest["rows"], "dir": str(d.relative_to(root))})
         for name, formats in recipe.exports.items():
             d = next(dirs[id(p)] for p in parts if p.name == name)
-            from .dataset.export import export
+            from .dataset.export import export, export_dir
 
             for fmt in formats:
-                target = root / "exports" / name / fmt
+                target = export_dir(root / "exports" / name, fmt, read_manifest(d))
                 res = export(d, target, fmt)
                 say(f"export {name} as {fmt}: {target} ({res['status']})")
                 record["exports"].setdefault(name, {})[fmt] = str(target.relative_to(root))

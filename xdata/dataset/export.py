@@ -3,7 +3,8 @@
 Formats (``FORMATS``), one file set per split (the rows' ``split`` column; a dataset without one
 is all ``train``):
 
-* ``hf``       -- a Hugging Face dataset directory: ``data/SPLIT-00000-of-00001.parquet`` and a
+* ``hf``       -- a Hugging Face dataset directory (recipes write one per version, see
+  :func:`export_dir`): ``data/SPLIT-00000-of-00001.parquet`` and a
   ``README.md`` whose YAML ``configs`` names them; ``datasets.load_dataset(DIR)`` returns a
   ``DatasetDict``. Pair rows become ``{"translation": {SRC: ..., TGT: ...}}`` (one language pair
   per dataset), text and tagged rows keep their columns; ``id`` and ``origin`` are kept.
@@ -224,6 +225,14 @@ WRITERS: dict[str, Callable[[Path, dict[str, Any], Path], dict[str, int]]] = {
 }
 
 
+def export_dir(base: str | Path, fmt: str, manifest: dict[str, Any]) -> Path:
+    """Where a recipe or ``xdata mix`` puts an export: ``BASE/FORMAT``, and for ``hf``
+    ``BASE/hf/NAME-VERSION``: the datasets library caches a local dataset by its directory's name,
+    so a directory per version keeps it from serving an older export."""
+    b = Path(base) / fmt
+    return b / f"{manifest['name']}-{manifest['version']}" if fmt == "hf" else b
+
+
 def export(directory: str | Path, target: str | Path, fmt: str, *, overwrite: bool = True) -> dict[str, Any]:
     """Export the dataset version ``directory`` to ``target`` in ``fmt``; returns the export record
     with ``status``: ``written``, or ``reused`` when ``target`` already holds this version's export."""
@@ -285,4 +294,4 @@ def _files_ok(target: Path, rec: dict[str, Any]) -> bool:
     return all((target / f).is_file() and digest_file(target / f) == h for f, h in files.items())
 
 
-__all__ = ["export", "FORMATS", "RECORD"]
+__all__ = ["export", "export_dir", "FORMATS", "RECORD"]

@@ -108,7 +108,8 @@ class BatchRunner:
             fields.append(pl.col(c).list.join("\x1e") if isinstance(rows.schema[c], pl.List) else pl.col(c))
         ids = hex_prefix(xxh3_128_rows(pl.concat_str(fields, separator="\x1f"), rows, salt=self.src_name))
         empty = pl.lit([], dtype=pl.List(pl.String))
-        parents = pl.concat_list(pl.col("_parent")) if "_parent" in rows.columns else empty
+        parents = (pl.when(pl.col("_parent").is_null()).then(empty).otherwise(pl.concat_list(pl.col("_parent")))
+                   if "_parent" in rows.columns else empty)
         meta = pl.col("_meta") if "_meta" in rows.columns else pl.lit("{}", pl.String)
         keep_opt = [pl.col(c) for c in OPTIONAL[self.kind] if c in rows.columns]
         # columns a source adds beyond its kind's content (a mix: origin, split, root), kept as they are
