@@ -111,6 +111,11 @@ def _norm(e: pl.Expr) -> pl.Expr:
     return e.str.normalize("NFKC").str.to_lowercase().str.replace_all(r"[\W_]+", " ").str.strip_chars()
 
 
+def _norm_ascii(e: pl.Expr) -> pl.Expr:
+    """:func:`_norm` for ASCII text (the same result, several times faster)."""
+    return e.str.to_lowercase().str.replace_all(r"[^0-9a-z]+", " ").str.strip_chars()
+
+
 def _u64(df: pl.DataFrame, value: pl.Expr, salt: str) -> np.ndarray:
     """The first 8 bytes of XXH3-128(salt, value) per row, as unsigned integers."""
     if df.height == 0:
@@ -249,12 +254,21 @@ class Mix(Source):
         return names
 
     def _text_keys(self, df: pl.DataFrame, kind: str) -> list[np.ndarray]:
-        """Per text column, the 64-bit key of each row's normalized text (0 for an empty text)."""
+        """Per text column, the 64-bit key of each row's normalized text (0 for an empty text).
+
+        ASCII texts take a fast path with the same result (NFKC leaves ASCII as it is; lower-cased
+        ASCII's non-word characters and '_' are exactly what is not [0-9a-z])."""
         out = []
         for e in _text_exprs(kind):
-            t = df.select(_norm(e).alias("t"))
-            k = _u64(t, pl.col("t"), "text")
-            k[(t["t"].fill_null("") == "").to_numpy()] = 0
+            raw = df.select(e.alias("t"))
+            ascii_ = ~raw["t"].str.contains(r"[^\x00-\x7F]").fill_null(False).to_numpy()
+            k = np.zeros(df.height, dtype=np.uint64)
+            for mask, norm in ((ascii_, _norm_ascii), (~ascii_, _norm)):
+                if mask.any():
+                    t = raw.filter(pl.Series(mask)).select(norm(pl.col("t")).alias("t"))
+                    h = _u64(t, pl.col("t"), "text")
+                    h[(t["t"].fill_null("") == "").to_numpy()] = 0
+                    k[mask] = h
             out.append(k)
         return out
 
@@ -428,7 +442,7 @@ class Mix(Source):
             for (s,), g in rows.group_by(["split"], maintain_order=True):
                 st = self._stats.setdefault(str(s), _split_stats())
                 st["rows"] += g.height
-                st["roots"].append(np.unique(_u64(g, pl.col("root"), "root")))
+                st["roots"].append(_u64(g, pl.col("root"), "root"))
                 for o, n in g.group_by("origin").len().iter_rows():
                     st["origins"][o] = st["origins"].get(o, 0) + n
         return SourceBatch(rows, rej)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-import json
 from typing import Any, Iterator
 
 import polars as pl
@@ -73,15 +72,12 @@ def root_expr(columns: list[str] | set[str]) -> pl.Expr:
 def with_root_meta(meta: pl.Expr, root: pl.Expr) -> pl.Expr:
     """``meta`` (a JSON object) with a ``root`` key added when it has none (string work, no parsing)."""
     has = meta.str.json_path_match("$.root").is_not_null()
-    entry = pl.concat_str([pl.lit('{"root":'), root.map_batches(_json_strings, return_dtype=pl.String)])
+    # a root is "VERSION:ROW" (hex digits, a colon, digits): a JSON string as it is, no escaping needed
+    entry = pl.concat_str([pl.lit('{"root":"'), root, pl.lit('"')])
     tail = meta.str.strip_chars_start().str.slice(1)
     return (pl.when(has).then(meta)
             .when(tail.str.strip_chars() == "}").then(pl.concat_str([entry, pl.lit("}")]))
             .otherwise(pl.concat_str([entry, pl.lit(","), tail])))
-
-
-def _json_strings(s: pl.Series) -> pl.Series:
-    return s.map_elements(lambda v: json.dumps(v, ensure_ascii=False), return_dtype=pl.String) if s.len() else s
 
 
 class DatasetSource(ParquetSource):
