@@ -12,7 +12,8 @@ LAYERS = [
     {"errors", "hashing", "langs", "records", "workers", "interrupt", "models"},
     {"io", "dataset", "lexicon"},
     {"pipeline", "recipe"},
-    {"normalize", "tokenize", "lid", "filters", "align", "project", "backtranslate", "codeswitch", "steps", "hooks", "dvc", "drift", "rebuild"},
+    {"normalize", "tokenize", "lid", "filters", "align", "project", "backtranslate", "codeswitch", "steps", "hooks", "dvc", "drift", "rebuild",
+     "report"},
     {"cli", "__main__", "_entry"},
 ]
 
