@@ -60,4 +60,4 @@ def build(ctx: RecipeContext) -> Recipe:
         description="English-Swahili training set: real pairs, tagged back-translation and code-switched pairs, "
                     "split by root.",
         license="cc0-1.0", synthetic=True)
-    return Recipe(parts=[real, bt, cs, train], exports={"train": ("hf", "parallel", "jsonl")})
+    return Recipe(parts=[real, bt, cs, train], exports={"train": ("hf", "parallel", "jsonl")}, reports=("train",))

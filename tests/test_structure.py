@@ -12,7 +12,8 @@ LAYERS = [
     {"errors", "hashing", "langs", "records", "workers", "interrupt", "models", "_callable"},
     {"io", "dataset", "lexicon"},
     {"pipeline", "recipe", "plan"},
-    {"normalize", "tokenize", "lid", "filters", "align", "project", "backtranslate", "codeswitch", "steps", "hooks", "dvc", "drift", "rebuild", "mix"},
+    {"normalize", "tokenize", "lid", "filters", "align", "project", "backtranslate", "codeswitch", "steps", "hooks", "dvc", "drift", "rebuild",
+     "mix", "report"},
     {"cli", "__main__", "_entry", "api"},
 ]
 

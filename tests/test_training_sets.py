@@ -367,3 +367,14 @@ def test_python_api_mirrors_the_verbs(tmp_path):
     assert isinstance(v, dict) and set(v) == {"real", "bt", "cs", "train"}
     assert isinstance(DatasetSource(v["train"].path).kind, str)
     random.seed(0)
+
+
+def test_a_failed_run_leaves_a_root_the_next_run_takes(tmp_path):
+    f = tmp_path / "in.txt"
+    f.write_bytes(b"nzuri\n\xff\xfe broken\n")
+    bad = Recipe([Pipeline("a", TextSource(f, "sw"), [])])
+    with pytest.raises(Exception, match="invalid UTF-8"):
+        run_plan(bad, tmp_path / "out", workers=1)
+    f.write_bytes(b"nzuri\nsawa\n")
+    plan = run_plan(Recipe([Pipeline("a", TextSource(f, "sw"), [])]), tmp_path / "out", workers=1)["plan"]
+    assert plan["parts"][0]["status"] == "computed" and plan["parts"][0]["rows"] == 2

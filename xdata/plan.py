@@ -34,6 +34,8 @@ from .pipeline.executors import BLOCK_ROWS, DEFAULT_BATCH_SIZE, get_executor
 
 #: The file that marks a directory as the output root of a multi-part recipe.
 RUN_RECORD = "xdata-run.json"
+#: The file that marks a directory as claimed by a multi-part recipe (written before any part runs).
+MARK = ".xdata-run"
 #: Reports are made by this function (imported when asked for: it needs the plots extra).
 REPORTER = "xdata.report:report"
 
@@ -94,13 +96,14 @@ def _resolved(p: Pipeline, dirs: dict[int, Path]) -> Pipeline:
 def _locked_root(root: Path) -> Iterator[None]:
     if root.exists() and not root.is_dir():
         raise ConfigError(f"--out {root} is a file, expected a directory")
-    if root.exists() and any(root.iterdir()) and not (root / RUN_RECORD).exists():
+    if root.exists() and any(root.iterdir()) and not (root / MARK).exists():
         if (root / MANIFEST).exists():
             raise ConfigError(f"--out {root} holds a single dataset; a multi-part recipe needs its own directory")
-        raise ConfigError(f"--out {root} is not empty and was not written by a multi-part recipe (no {RUN_RECORD}); "
+        raise ConfigError(f"--out {root} is not empty and was not written by a multi-part recipe (no {MARK}); "
                           "choose a new or empty directory")
     try:
         root.mkdir(parents=True, exist_ok=True)
+        (root / MARK).touch()  # claimed before any part runs: a run that fails leaves a root the next run takes
     except OSError as e:
         raise ConfigError(f"cannot create --out {root}: {e.strerror}") from e
     fd = os.open(root / ".xdata-run.lock", os.O_RDWR | os.O_CREAT, 0o644)
@@ -186,6 +189,7 @@ def run_plan(recipe: Any, out: str | Path, *, recipe_info: dict[str, Any] | None
                 record["exports"].setdefault(name, {})[fmt] = str(target.relative_to(root))
         for name in recipe.reports:
             d = next(dirs[id(p)] for p in parts if p.name == name)
+            (root / "reports").mkdir(exist_ok=True)
             mod, fn = REPORTER.split(":")
             page = getattr(importlib.import_module(mod), fn)(d, root / "reports" / f"{name}.html")
             say(f"report {name}: {page}")

@@ -1,4 +1,4 @@
-"""Verbs on pipelines and dataset versions: run, verify, diff, info, trace."""
+"""Verbs on pipelines and dataset versions: run, verify, diff, info, trace, report."""
 
 from __future__ import annotations
 
@@ -143,6 +143,23 @@ def info(directory: Path = typer.Argument(..., help="Dataset version directory."
         typer.echo(f"  {lang}: {n:,}")
     for a in i["accounting"]:
         typer.echo(f"  {a['step']}: in {a['in']:,} out {a['out']:,} rejected {a['rejected']:,}")
+
+
+@app.command("report")
+@handle_errors
+def report_cmd(directory: Path = typer.Argument(..., help="Dataset version directory."),
+               out: Optional[Path] = typer.Option(None, "--out", help="HTML file to write (default: DIR.report.html "
+                                                  "beside DIR); the JSON with the same figures goes beside it."),
+               tokenizer: list[Path] = typer.Option([], "--tokenizer", help="Sentencepiece .model file: report its "
+                                                    "subword fertility per language (repeatable)."),
+               sample: int = typer.Option(5, "--sample", min=0, help="Rows shown per origin."),
+               seed: int = typer.Option(0, "--seed", help="Which rows are shown (same seed, same rows).")) -> None:
+    """Write one self-contained HTML page (and its JSON figures) showing per language whether a version is fit to train on."""
+    from ..report import report as report_fn
+    from ..report import report_paths
+
+    page = report_fn(directory, out, tokenizers=tokenizer, sample=sample, seed=seed)
+    typer.echo(f"wrote {page} and {report_paths(directory, out)[1]}", err=True)
 
 
 @app.command()
