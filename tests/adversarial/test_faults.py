@@ -201,8 +201,12 @@ def test_two_runs_on_one_out_second_refused_first_complete(recipe: Path, tmp_pat
     while not any(x.name.startswith(".out.xdata-partial") for x in tmp_path.iterdir()):
         assert time.time() < deadline and p.poll() is None
         time.sleep(0.05)
-    second = subprocess.run(XDATA + ["run", str(recipe), "--out", str(out), "--workers", "1"],
-                            capture_output=True, text=True, timeout=120)
+    os.kill(p.pid, signal.SIGSTOP)  # paused, the first run keeps its lock however slow the second is to start
+    try:
+        second = subprocess.run(XDATA + ["run", str(recipe), "--out", str(out), "--workers", "1"],
+                                capture_output=True, text=True, timeout=120)
+    finally:
+        os.kill(p.pid, signal.SIGCONT)
     assert second.returncode == 2
     assert second.stderr.strip() == (f"error: another xdata run is writing {out} (it holds the lock "
                                      f"{tmp_path / '.out.xdata-lock'}); wait for it or choose another --out")
