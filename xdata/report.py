@@ -43,6 +43,7 @@ SYNTHETIC_ORIGINS = ("bt", "cs", "projected")
 FEW_ROWS = 0.05  # a language with fewer rows than this share of the largest one is flagged
 TOP_REASONS = 15  # reject reasons listed per step (the rest are summed)
 QUANTILES = (("p10", 0.1), ("p50", 0.5), ("p90", 0.9))
+ENGINE: Any = "streaming"  # polars reads the shards in batches: memory follows the aggregates, not the rows
 
 # JSON keys a step writes at the top level of a row's ``meta`` (canonical JSON: no spaces). A
 # quote inside a string value is escaped, so row text cannot fake these.
@@ -72,6 +73,8 @@ def _check_outputs(d: Path, html_path: Path, json_path: Path) -> None:
             raise InputError("cannot write the report: the output directory does not exist", path=parent)
         if p.is_dir():
             raise InputError("cannot write the report: the output path is a directory", path=p)
+        if not os.access(parent, os.W_OK):
+            raise InputError("cannot write the report: the output directory is not writable", path=parent)
         inside = Path(os.path.realpath(parent))
         ds = Path(os.path.realpath(d))
         if inside == ds or ds in inside.parents:
@@ -183,24 +186,76 @@ def _row_flags(cols: set[str]) -> dict[str, pl.Expr]:
             "_pj": pj | (origin == "projected"), "_syn": syn}
 
 
-def _units(lf: pl.LazyFrame, kind: str, cols: set[str]) -> pl.LazyFrame:
-    """One row per (row, side): label, language, text, LID label, origin, split, flags."""
-    flags = _row_flags(cols)
-    parts = []
-    for side, lang_col, text, prefix in _sides(kind):
-        lid = pl.col(f"{prefix}lid_lang") if f"{prefix}lid_lang" in cols else pl.lit(None, dtype=pl.String)
+def _count_stats(values: Any, counts: Any, bins: int) -> dict[str, Any]:
+    """Exact percentiles (linear interpolation, as numpy's default), mean, max and a histogram
+    of integer values given as (distinct value, rows) -- the table polars counts in one pass."""
+    import numpy as np
+
+    order = np.argsort(values)
+    v = np.asarray(values, dtype=np.float64)[order]
+    c = np.asarray(counts, dtype=np.int64)[order]
+    n = int(c.sum())
+    cum = np.cumsum(c)
+
+    def at(rank: int) -> float:  # the value of the rank-th row (0-based) in sorted order
+        return float(v[int(np.searchsorted(cum, rank, side="right"))])
+
+    def q(p: float) -> float:
+        h = (n - 1) * p
+        lo, hi = int(np.floor(h)), int(np.ceil(h))
+        return at(lo) + (h - lo) * (at(hi) - at(lo))
+
+    out: dict[str, Any] = {k: round(q(p), 4) for k, p in QUANTILES}
+    out.update(mean=round(float((v * c).sum() / n), 4), p99=round(q(0.99), 4), max=float(v[-1]))
+    width = _width(out["p99"], bins, True)
+    idx = np.clip(np.floor(v / width), 0, bins - 1).astype(np.int64)
+    hist = np.bincount(idx, weights=c, minlength=bins).astype(np.int64)
+    return {"stats": out, "histogram": {"bin_width": width, "counts": [int(x) for x in hist]}}
+
+
+def _lengths(lf: pl.LazyFrame, kind: str) -> dict[str, dict[str, Any]]:
+    """Per language label: characters and whitespace tokens per row (stats and histograms),
+    from tables of (length, rows) counted by polars."""
+    out: dict[str, dict[str, Any]] = {}
+    for side, lang_col, text, _ in _sides(kind):
         t = text.fill_null("")
-        parts.append(lf.select(_label(lang_col, side).alias("label"), pl.col(lang_col).alias("lang"),
-                               t.str.len_chars().alias("chars"), t.str.count_matches(r"\S+").alias("words"),
-                               lid.cast(pl.String).alias("lid"), *[e.alias(k) for k, e in flags.items()]))
-    return pl.concat(parts, how="vertical")
+        metrics = {"chars": t.str.len_chars(),
+                   "words": pl.col("tokens").list.len() if kind == "tagged" else t.str.count_matches(r"\S+")}
+        for name, e in metrics.items():
+            tab = lf.select(_label(lang_col, side).alias("label"), e.cast(pl.Int64).alias("v")) \
+                .group_by("label", "v").len().collect(engine=ENGINE)
+            for (label,), part in tab.group_by("label"):
+                out.setdefault(str(label), {})[name] = _count_stats(part["v"].to_numpy(), part["len"].to_numpy(), BINS)
+    return out
+
+
+def _row_counts(lf: pl.LazyFrame, kind: str, cols: set[str]) -> pl.DataFrame:
+    """Rows per (languages of the row, origin, split), with how many of them are synthetic."""
+    flags = _row_flags(cols)
+    keys = [pl.col(c).alias(c) for c in (("src_lang", "tgt_lang") if kind == "pair" else ("lang",))]
+    return lf.select(*keys, *[e.alias(k) for k, e in flags.items()]).group_by(
+        *[k.meta.output_name() for k in keys], "_origin", "_split").agg(
+        pl.len().alias("rows"), *[pl.col(f).sum().alias(f) for f in ("_syn", "_bt", "_cs", "_pj")]
+    ).collect(engine=ENGINE)
+
+
+def _lid_counts(lf: pl.LazyFrame, kind: str, cols: set[str]) -> pl.DataFrame:
+    parts = []
+    for side, lang_col, _, prefix in _sides(kind):
+        if f"{prefix}lid_lang" in cols:
+            parts.append(lf.filter(pl.col(f"{prefix}lid_lang").is_not_null()).select(
+                _label(lang_col, side).alias("label"), pl.col(lang_col).alias("lang"),
+                pl.col(f"{prefix}lid_lang").cast(pl.String).alias("lid")).group_by("label", "lang", "lid").len()
+                .collect(engine=ENGINE))
+    return pl.concat(parts) if parts else pl.DataFrame(schema={"label": pl.String, "lang": pl.String, "lid": pl.String,
+                                                               "len": pl.UInt32})
 
 
 def _histogram(lf: pl.LazyFrame, col: str, width: dict[str, float], bins: int) -> dict[str, list[int]]:
     """Counts per bin of ``col`` per label; bin i holds [i*w, (i+1)*w), the last everything above."""
     w = pl.col("label").replace_strict(width, default=1.0, return_dtype=pl.Float64)
     b = (pl.col(col).cast(pl.Float64) / w).floor().clip(0, bins - 1).cast(pl.Int64).alias("_bin")
-    t = lf.filter(pl.col(col).is_not_null()).select("label", b).group_by("label", "_bin").len().collect()
+    t = lf.filter(pl.col(col).is_not_null()).select("label", b).group_by("label", "_bin").len().collect(engine=ENGINE)
     out: dict[str, list[int]] = {k: [0] * bins for k in width}
     for label, i, n in t.iter_rows():
         if label in out:
@@ -244,26 +299,29 @@ def compute(d: Path, m: dict[str, Any], *, tokenizers: Sequence[Path] = (), samp
     cols = set(lf.collect_schema().names())
     out["origin_present"] = "origin" in cols
     out["split_present"] = "split" in cols
-    units = _units(lf, kind, cols)
-    aggs = [pl.len().alias("rows"), pl.col("_syn").mean().alias("syn"), pl.col("_bt").mean().alias("bt"),
-            pl.col("_cs").mean().alias("cs"), pl.col("_pj").mean().alias("pj")]
-    aggs += _quantiles(pl.col("chars"), "chars_") + _quantiles(pl.col("words"), "words_")
-    main_q = units.group_by("label").agg(*aggs, pl.col("lang").first().alias("lang"))
-    mix_q = units.group_by("label", "_origin", "_split").len()
-    lid_q = units.filter(pl.col("lid").is_not_null()).group_by("label", "lang", "lid").len()
-    main, mix, lid = pl.collect_all([main_q, mix_q, lid_q])
+    counts = _row_counts(lf, kind, cols)
+    sides = [("src_lang", " (src)"), ("tgt_lang", " (tgt)")] if kind == "pair" else [("lang", "")]
+    per_side = pl.concat([counts.select(pl.col(c).fill_null("(none)").alias("lang"),
+                                        (pl.col(c).fill_null("(none)") + pl.lit(suffix)).alias("label"),
+                                        "_origin", "_split", "rows", "_syn", "_bt", "_cs", "_pj")
+                          for c, suffix in sides])
+    main = per_side.group_by("label").agg(pl.col("lang").first(), *[pl.col(c).sum() for c in
+                                                                     ("rows", "_syn", "_bt", "_cs", "_pj")])
+    mix = per_side.group_by("label", "_origin", "_split").agg(pl.col("rows").sum())
+    lengths = _lengths(lf, kind)
     total = int(m.get("rows") or 0)
     biggest = max([int(r) for r in main["rows"].to_list()] or [0])
     langs: dict[str, Any] = {}
     for row in main.sort("label").iter_rows(named=True):
         n = int(row["rows"])
+        ln = lengths.get(row["label"], {})
         langs[row["label"]] = {
             "lang": row["lang"], "side": row["label"].rsplit(" (", 1)[1][:-1] if kind == "pair" else "",
             "rows": n, "share_of_rows": round(n / total, 4) if total else None,
             "few_rows": bool(biggest and n < FEW_ROWS * biggest),
-            "chars": _stats(row, "chars_"), "words": _stats(row, "words_"),
-            "synthetic": {"share": round(float(row["syn"] or 0), 4), "bt": round(float(row["bt"] or 0), 4),
-                          "cs": round(float(row["cs"] or 0), 4), "projected": round(float(row["pj"] or 0), 4)},
+            "chars": ln.get("chars", {}).get("stats"), "words": ln.get("words", {}).get("stats"),
+            "synthetic": {k: round(int(row[f]) / n, 4) if n else 0.0 for k, f in
+                          (("share", "_syn"), ("bt", "_bt"), ("cs", "_cs"), ("projected", "_pj"))},
             "origins": {}, "splits": {},
         }
     out["rows_by_origin_split"] = [{"language": a, "origin": b, "split": c, "rows": int(n)}
@@ -272,10 +330,8 @@ def compute(d: Path, m: dict[str, Any], *, tokenizers: Sequence[Path] = (), samp
         e = langs[r["language"]]
         e["origins"][r["origin"]] = e["origins"].get(r["origin"], 0) + r["rows"]
         e["splits"][r["split"]] = e["splits"].get(r["split"], 0) + r["rows"]
-    _lid(langs, lid)
-    widths = {k: {lb: _width(v[k]["p99"], BINS, True) for lb, v in langs.items()} for k in ("chars", "words")}
-    out["histograms"] = {k: {lb: {"bin_width": widths[k][lb], "counts": c} for lb, c in
-                             _histogram(units, k, widths[k], BINS).items()} for k in ("chars", "words")}
+    _lid(langs, _lid_counts(lf, kind, cols))
+    out["histograms"] = {k: {lb: v[k]["histogram"] for lb, v in lengths.items() if k in v} for k in ("chars", "words")}
     out["length_ratio"] = _length_ratio(lf, kind) if kind == "pair" else {}
     _scripts_and_fertility(lf, kind, langs, tokenizers, out)
     out["languages"] = langs
@@ -319,7 +375,7 @@ def _length_ratio(lf: pl.LazyFrame, kind: str) -> dict[str, Any]:
     r = (pl.col("src").str.len_chars().cast(pl.Float64) / pl.col("tgt").str.len_chars().cast(pl.Float64))
     base = lf.select(direction.alias("label"), pl.when(pl.col("tgt").str.len_chars() > 0).then(r).alias("ratio"))
     t = base.filter(pl.col("ratio").is_not_null()).group_by("label").agg(
-        pl.len().alias("rows"), *_quantiles(pl.col("ratio"), "r_")).collect()
+        pl.len().alias("rows"), *_quantiles(pl.col("ratio"), "r_")).collect(engine=ENGINE)
     out: dict[str, Any] = {}
     widths = {}
     for row in t.sort("label").iter_rows(named=True):
@@ -345,10 +401,10 @@ def _scripts_and_fertility(lf: pl.LazyFrame, kind: str, langs: dict[str, Any], t
         loaded = [(t.name, Tokenizer.load(t)) for t in tokenizers]
     fert: dict[str, dict[str, Any]] = {name: {} for name, _ in loaded}
     for side, lang_col, text, _ in _sides(kind):
-        labels = lf.select(_label(lang_col, side).alias("label")).unique().collect()["label"].to_list()
+        labels = lf.select(_label(lang_col, side).alias("label")).unique().collect(engine=ENGINE)["label"].to_list()
         for label in sorted(labels):
             texts = lf.filter(_label(lang_col, side) == label).select(text.fill_null("").alias("t")) \
-                .head(SAMPLE_ROWS).collect()["t"].to_list()
+                .head(SAMPLE_ROWS).collect(engine=ENGINE)["t"].to_list()
             dominant: Counter[str] = Counter()
             letters: Counter[str] = Counter()
             for t in texts:
@@ -389,9 +445,9 @@ def _grouped_scores(t: pl.LazyFrame, cols: dict[str, tuple[float | None, float |
     """Per label, the distribution of each score column over a fixed range (an open end: the
     label's own minimum or maximum)."""
     out: dict[str, Any] = {}
-    labels = t.select("label").unique().collect()["label"].to_list()
+    labels = t.select("label").unique().collect(engine=ENGINE)["label"].to_list()
     for label in sorted(labels):
-        f = t.filter(pl.col("label") == label).collect()
+        f = t.filter(pl.col("label") == label).collect(engine=ENGINE)
         e: dict[str, Any] = {}
         for c, (lo, hi) in cols.items():
             if c not in f.columns:
@@ -430,7 +486,7 @@ def _codeswitch(lf: pl.LazyFrame, kind: str, cols: set[str], m: dict[str, Any]) 
         (pl.col("cs_covered").cast(pl.Float64) / pl.col("cs_tokens").cast(pl.Float64)).alias("covered_ratio")
         if "cs_covered" in cols else pl.lit(None, dtype=pl.Float64).alias("covered_ratio"))
     out = _grouped_scores(t, {"switched_ratio": (0.0, 1.0), "covered_ratio": (0.0, 1.0)})
-    counts = t.group_by("label").agg(pl.len().alias("rows"), (pl.col("switched_ratio") > 0).sum().alias("sw")).collect()
+    counts = t.group_by("label").agg(pl.len().alias("rows"), (pl.col("switched_ratio") > 0).sum().alias("sw")).collect(engine=ENGINE)
     for label, n, sw in counts.iter_rows():
         if label in out:
             out[label]["rows_seen"] = int(n)
@@ -483,12 +539,12 @@ def _samples(lf: pl.LazyFrame, kind: str, cols: set[str], n: int, seed: int) -> 
     flags = _row_flags(cols)
     h = plh.concat_str([pl.lit(f"{seed}\x1f"), pl.col("id").fill_null("")]).nchash.xxh3_64().alias("_h")
     picked = lf.select(pl.col("id"), flags["_origin"].alias("_origin"), h).group_by("_origin").agg(
-        pl.col("id").bottom_k_by("_h", n)).collect()
+        pl.col("id").bottom_k_by("_h", n)).collect(engine=ENGINE)
     ids = [i for lst in picked["id"].to_list() for i in lst]
     show = [c for c in ("lang", "text", "src_lang", "src", "tgt_lang", "tgt", "tokens", "tags") if c in cols]
     extra = [c for c in ("id", "split", "steps", "meta") if c in cols]
     rows = lf.filter(pl.col("id").is_in(ids)).select(*show, *extra, flags["_origin"].alias("_origin"), h).sort(
-        "_origin", "_h").collect()
+        "_origin", "_h").collect(engine=ENGINE)
     out: dict[str, list[dict[str, Any]]] = {}
     for r in rows.iter_rows(named=True):
         origin = r.pop("_origin")
@@ -515,7 +571,7 @@ def _rejects(files: list[Path], kind: str) -> dict[str, Any]:
     safe = [pl.when(rec.str.starts_with("{")).then(e).otherwise(pl.lit("(unparsed)")) for e in langs]
     by_reason_q = lf.group_by("step", "reason").len()
     by_lang_q = pl.concat([lf.select("step", e.alias("language")) for e in safe]).group_by("step", "language").len()
-    by_reason, by_lang = pl.collect_all([by_reason_q, by_lang_q])
+    by_reason, by_lang = pl.collect_all([by_reason_q, by_lang_q], engine=ENGINE)
     by_step: dict[str, int] = {}
     for step, _, n in by_reason.iter_rows():
         by_step[step] = by_step.get(step, 0) + int(n)
