@@ -123,7 +123,7 @@ def test_cli_workers_keep_order_and_every_line(tmp_path):
     lines = [b"Guten Morgen, wie geht es dir?", b"", b"Hello there, my friend.", b"\xff\xfe broken bytes",
              "Serikali ya Tanzania imetangaza mpango mpya wa elimu kwa watoto wote nchini.".encode(), b"   "] * 7
     data = b"\n".join(lines) + b"\n"
-    xdata = [sys.executable, "-m", "xdata", "lid", "--chunk", "3"]
+    xdata = [sys.executable, "-m", "xdata", "lid", "--backend", "fasttext", "--chunk", "3"]
     one = subprocess.run(xdata + ["--workers", "1"], input=data, capture_output=True, check=True)
     two = subprocess.run(xdata + ["--workers", "2"], input=data, capture_output=True, check=True)
     assert one.stdout == two.stdout

@@ -225,7 +225,8 @@ def _unknown_warning(lid: _Lid, langs: set[str], consequence: str) -> list[str]:
     missing, who = lid.missing(langs)
     if not missing:
         return []
-    return [f"{who} does not know {', '.join(missing)}: {consequence} (install xdata[heliport] for a broader "
+    verb = "knows" if who.startswith("no ") else "does not know"
+    return [f"{who} {verb} {', '.join(missing)}: {consequence} (install xdata[heliport] for a broader "
             "model, or train one for your languages with `xdata lid train`)"]
 
 

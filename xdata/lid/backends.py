@@ -176,6 +176,16 @@ class FastTextBackend(LidBackend):
                 out[i] = [(self._tag[lbl], float(min(p, 1.0))) for lbl, p in zip(ls, ps)]
         return out
 
+    def format_lines(self, lines: list[str], k: int = 1) -> str:
+        if k != 1:
+            return super().format_lines(lines, k)
+        # the hot path of `xdata lid`: fastText's own batch call, formatted in one pass
+        clean = [t.replace("\n", " ").strip() + "\n" for t in lines]
+        labels, probs = self._model.f.multilinePredict(clean, 1, 0.0, "strict")
+        tag = self._tag
+        return "".join(f"{tag[ls[0]]}\t{min(ps[0], 1.0):.4f}\n" if len(t) > 1 and len(ls) else "und\t0.0000\n"
+                       for t, ls, ps in zip(clean, labels, probs))
+
     def describe(self) -> str:
         return f"fasttext ({self.path.name})"
 
@@ -223,6 +233,30 @@ class HeliportBackend(LidBackend):
         except ImportError as e:
             raise MissingDependency("heliport", "heliport", "language identification with heliport (GPL-3.0)") from e
         return cls(heliport.Identifier())
+
+    def format_lines(self, lines: list[str], k: int = 1) -> str:
+        if k != 1:
+            return super().format_lines(lines, k)
+        # the hot path of `xdata lid`: heliport's parallel call, formatted in one pass; lines below
+        # heliport's threshold (``und``) take the general path for their label
+        clean = [t.replace("\n", " ").strip() for t in lines]
+        res = self._id.par_identify_with_score(clean)
+        tag, thr, pow10 = self._tag, self._thr, math.pow
+        out = []
+        for t, (code, margin) in zip(clean, res):
+            if code == "und" or not t:
+                out.append(None)
+            elif code == "zxx":
+                out.append("und\t0.0000\n")
+            else:
+                lg = tag.get(code) or label_to_tag(code)
+                x = max(min(margin - thr.get(lg, 0.0), 30.0), -30.0)
+                out.append(f"{lg}\t{round(1.0 / (1.0 + pow10(10.0, -x)), 6):.4f}\n")
+        redo = [i for i, o in enumerate(out) if o is None]
+        if redo:
+            for i, pred in zip(redo, self.predict([clean[i] for i in redo], 1)):
+                out[i] = f"{pred[0][0]}\t{pred[0][1]:.4f}\n"
+        return "".join(out)  # type: ignore[arg-type]
 
     def _prob(self, tag: str, margin: float) -> float:
         x = margin - self._thr.get(tag, 0.0)
