@@ -429,7 +429,7 @@ def require(name: str, model: str | Path | None = None) -> None:
         if model is not None:
             require("fasttext", model)
         elif not installed_backends():
-            raise MissingDependency("fasttext", "lid", "language identification (no LID backend is installed)")
+            raise MissingDependency("fasttext", "lid", "language identification")
         return
     if name != "fasttext":
         _no_model_path(name, model)
@@ -477,7 +477,7 @@ def measured(backend: str, lang: str, length: str = "long") -> float | None:
 @lru_cache(maxsize=256)
 def _choose(lang: str | None, installed: tuple[str, ...]) -> str:
     if not installed:
-        raise MissingDependency("fasttext", "lid", "language identification (no LID backend is installed)")
+        raise MissingDependency("fasttext", "lid", "language identification")
     if lang is None or lang in ("", UNKNOWN):
         return installed[0]
     table = accuracy_table().get("backends", {})
