@@ -242,7 +242,7 @@ class HeliportBackend(LidBackend):
         clean = [t.replace("\n", " ").strip() for t in lines]
         res = self._id.par_identify_with_score(clean)
         tag, thr, pow10 = self._tag, self._thr, math.pow
-        out = []
+        out: list[str | None] = []
         for t, (code, margin) in zip(clean, res):
             if code == "und" or not t:
                 out.append(None)
@@ -256,7 +256,7 @@ class HeliportBackend(LidBackend):
         if redo:
             for i, pred in zip(redo, self.predict([clean[i] for i in redo], 1)):
                 out[i] = f"{pred[0][0]}\t{pred[0][1]:.4f}\n"
-        return "".join(out)  # type: ignore[arg-type]
+        return "".join(o for o in out if o is not None)  # every place is filled by now
 
     def _prob(self, tag: str, margin: float) -> float:
         x = margin - self._thr.get(tag, 0.0)
