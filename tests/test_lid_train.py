@@ -50,7 +50,7 @@ def test_a_language_the_model_does_not_know_is_kept_and_said(tmp_path):
     zu = tmp_path / "zu.txt"
     zu.write_text("\n".join(_verses("zu")[:200]) + "\n", encoding="utf-8")
     assert "zu" not in {lbl.split("-")[0] for lbl in LidModel.load().labels}  # lid.176 has no Zulu
-    m = run(Pipeline("zu", TextSource(zu, "zu"), [LidFilter()]), tmp_path / "o", workers=1)
+    m = run(Pipeline("zu", TextSource(zu, "zu"), [LidFilter(backend="fasttext")]), tmp_path / "o", workers=1)
     assert m["rows"] == 200 and m["rejected_rows"] == 0
     assert any("does not know zu: those rows were kept unfiltered" in w for w in m["warnings"])
 
@@ -58,7 +58,7 @@ def test_a_language_the_model_does_not_know_is_kept_and_said(tmp_path):
 def test_a_filter_dropping_most_rows_warns(tmp_path):
     sw = tmp_path / "sw.txt"
     sw.write_text("\n".join(_verses("sw")[:300]) + "\n", encoding="utf-8")
-    m = run(Pipeline("sw", TextSource(sw, "sw"), [LidFilter(min_prob=0.9, max_drop=0.3)]), tmp_path / "o", workers=1)
+    m = run(Pipeline("sw", TextSource(sw, "sw"), [LidFilter(min_prob=0.9, max_drop=0.3, backend="fasttext")]), tmp_path / "o", workers=1)
     share = m["rejected_rows"] / 300
     assert share > 0.3
     assert any(w.startswith("lid-filter (step 0): dropped ") and "more than max_drop=30%" in w for w in m["warnings"])

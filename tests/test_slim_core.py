@@ -12,7 +12,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 BLOCKER = '''
 import importlib.abc, sys
-BLOCK = {"torch", "transformers", "sentencepiece", "sacrebleu", "datasets", "fasttext", "matplotlib"}
+BLOCK = {"torch", "transformers", "sentencepiece", "sacrebleu", "datasets", "fasttext", "matplotlib", "heliport", "gcld3",
+         "lingua"}
 class _Blocker(importlib.abc.MetaPathFinder):
     def find_spec(self, name, path, target=None):
         if name.split(".")[0] in BLOCK:

@@ -79,7 +79,7 @@ class MissingDependency(XdataError):
 EXTRA_OF = {
     "torch": "models", "transformers": "models", "sentencepiece": "models", "sacrebleu": "models",
     "datasets": "hf", "fasttext": "lid", "matplotlib": "plots", "ctranslate2": "ct2", "eflomal": "eflomal",
-    "ray": "ray", "icu": "icu", "uroman": "uroman",
+    "ray": "ray", "icu": "icu", "uroman": "uroman", "heliport": "heliport", "gcld3": "lid", "lingua": "lid",
 }
 
 

@@ -102,7 +102,7 @@ def backtranslate(
     max_copy: float = typer.Option(1.0, "--max-copy", help="Filter: reject at this share of copied tokens (exact copies always)."),
     max_repeat: int = typer.Option(3, "--max-repeat", min=1, help="Filter: reject when an n-gram repeats more than this many times in a row."),
     dedup: bool = typer.Option(True, "--dedup/--no-dedup", help="Filter: drop normalized duplicate pairs."),
-    lid: bool = typer.Option(False, "--lid", help="Filter: fastText LID on both sides (the languages must be known to the model)."),
+    lid: bool = typer.Option(False, "--lid", help="Filter: LID on both sides (backend auto: the installed backend measured best per language)."),
     min_lid_prob: float = typer.Option(0.5, "--min-lid-prob", help="LID threshold per side."),
     round_trip_model: Optional[str] = typer.Option(None, "--round-trip-model", help="Forward model (source -> target) for round-trip chrF."),
     round_trip_engine: Optional[str] = typer.Option(None, "--round-trip-engine", help="hf | ct2 (default: --engine)."),

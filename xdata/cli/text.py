@@ -20,7 +20,12 @@ app.add_typer(lid_app, name="lid")
 @handle_errors
 def lid(
     ctx: typer.Context,
-    model: Optional[Path] = typer.Option(None, "--model", help="fastText LID model (default: lid.176.ftz)."),
+    model: Optional[Path] = typer.Option(None, "--model", help="fastText LID model file (implies --backend fasttext "
+                                         "unless given; default model: lid.176.ftz)."),
+    backend: str = typer.Option("auto", "--backend", help="auto | fasttext | heliport | cld3 | lingua. auto: the installed "
+                                "backend measured best for --lang; without --lang heliport if installed, else fasttext."),
+    lang: Optional[str] = typer.Option(None, "--lang", help="The language the lines are expected in (lets --backend "
+                                       "auto pick the best backend for it); the output still names what was found."),
     k: int = typer.Option(1, "--k", min=1, help="Languages per line (lang<TAB>prob pairs)."),
     chunk: int = typer.Option(10_000, "--chunk", min=1, help="Lines predicted at once."),
     workers: Optional[int] = typer.Option(None, "--workers", min=1, help="Processes (default: all cores)."),
@@ -32,7 +37,7 @@ def lid(
     from ..pipeline.executors import default_workers
 
     identify_stream(sys.stdin.buffer, sys.stdout, model=str(model) if model else None, k=k, chunk=chunk,
-                    workers=workers or default_workers(),
+                    workers=workers or default_workers(), backend=backend, lang=lang,
                     on_bad_utf8=lambda: typer.echo("warning: invalid UTF-8 on stdin; those bytes are replaced "
                                                    "with U+FFFD", err=True))
 
