@@ -233,10 +233,6 @@ class Mix(Source):
     def size_hint(self) -> int | None:
         return self.report.get("rows_out")
 
-    def run_report(self) -> dict[str, Any]:
-        """What the manifest records under ``mix``: counts per part, origin, language and split."""
-        return self.report
-
     def set_seed(self, seed: int) -> None:
         """The run's seed (the executor calls this before reading): copies and splits depend on it."""
         self.seed = seed
@@ -339,16 +335,44 @@ class Mix(Source):
             out.append(cp)
         return out
 
-    # -- pass 2: emit ----------------------------------------------------------------------------------
-    def chunks(self, rows: int) -> Iterator[SourceBatch]:
-        copies, fixed, held = self._scan()
+    # -- pass 2: emit (in the driver), then leak removal (in the executor's block workers) -----------
+    def _prepared(self) -> tuple[list[np.ndarray], dict[str, set[str]], dict[str, np.ndarray]]:
+        key = self.seed
+        if getattr(self, "_prep_key", None) != key:
+            self._prep = self._scan()
+            self._prep_key = key
+        return self._prep
+
+    def parser(self) -> "Mix":
+        """This mix, with its first pass done: its :meth:`parse` removes leaks block by block where
+        the executor runs blocks (threads or workers), in parallel with the emission."""
+        self._prepared()
+        return self
+
+    native_parse = True  # polars and numpy work on whole columns
+
+    def parse(self, chunk: Any) -> SourceBatch:
+        if isinstance(chunk, SourceBatch):
+            return chunk
+        rows: pl.DataFrame = chunk
+        if self.split is None or rows.height == 0:
+            return SourceBatch(rows)
+        _, _, held = self._prepared()
+        kept, rej = self._drop_leaks(rows, self.kind, held)
+        return SourceBatch(kept, rej)
+
+    def __getstate__(self) -> dict[str, Any]:  # what a worker needs: the held-out keys, not the copies
+        st = dict(self.__dict__)
+        if "_prep" in st:
+            st["_prep"] = ([], {}, st["_prep"][2])
+        return st
+
+    def chunks(self, rows: int) -> Iterator[Any]:
+        copies, fixed, _ = self._prepared()
         kind = self.kind
-        self._stats: dict[str, dict[str, Any]] = {}
         parts_report: list[dict[str, Any]] = []
         pending: list[pl.DataFrame] = []
-        pending_rej: list[pl.DataFrame] = []
         n_pending = 0
-        out_rows = 0
         for pi, (part, src, cp) in enumerate(zip(self.parts, self.sources, copies)):
             pos = 0
             for b in src.batches(self.read_rows):
@@ -361,34 +385,22 @@ class Mix(Source):
                 df = df.with_columns(pl.int_ranges(0, pl.col("_copies")).alias("_copy")).explode("_copy")
                 if self.split is not None:
                     df = df.with_columns(pl.Series("split", self._split_names(df, fixed), pl.String))
-                df = self._finish_rows(df, pi, part, src, kind)
-                if self.split is not None:
-                    df, rej = self._drop_leaks(df, kind, held)
-                    if rej.height:
-                        pending_rej.append(rej)
-                pending.append(df)
-                n_pending += df.height
+                pending.append(self._finish_rows(df, pi, part, src, kind))
+                n_pending += pending[-1].height
                 while n_pending >= rows:
                     block = pl.concat(pending, how="vertical_relaxed")
                     head, rest = block.head(rows), block.slice(rows)
-                    yield self._batch(head, pending_rej, kind)
-                    out_rows += head.height
-                    pending_rej = []
+                    yield head
                     pending, n_pending = ([rest] if rest.height else []), rest.height
             parts_report.append({"origin": part.origin, "input": src.name, "version": src.version(),
                                  "rows_in": int(len(cp)), "rows_out": int(cp.sum()), "weight": part.weight,
                                  "cap": part.cap, "tag": part.tag})
-        if pending or pending_rej:
-            last = pl.concat(pending, how="vertical_relaxed") if pending else None
-            yield self._batch(last, pending_rej, kind)
-            out_rows += 0 if last is None else last.height
-        self.report = {"parts": parts_report, "temperature": self.temperature, "rows_out": out_rows}
+        if pending:
+            yield pl.concat(pending, how="vertical_relaxed")
+        self.report = {"parts": parts_report, "temperature": self.temperature,
+                       "rows_out": int(sum(int(c.sum()) for c in copies))}
         if self.split is not None:
             self.report["split"] = {"dev": self.split.dev, "test": self.split.test}
-            self.report["splits"] = {
-                s: {"rows": v["rows"], "roots": int(np.unique(np.concatenate(v["roots"])).size) if v["roots"] else 0,
-                    "leaks_removed": v["leaks"], "rows_per_origin": dict(sorted(v["origins"].items()))}
-                for s, v in sorted(self._stats.items(), key=lambda kv: SPLITS.index(kv[0]))}
 
     def _finish_rows(self, df: pl.DataFrame, pi: int, part: Part, src: Source, kind: str) -> pl.DataFrame:
         text_col = "src" if kind == "pair" else "text"
@@ -430,26 +442,34 @@ class Mix(Source):
                            pl.lit(" text (exactly or after normalization)")]).alias("reason"),
             pl.col("_src_dataset").alias("src_dataset"), pl.col("src_row"),
             pl.struct([c for c in (*CONTENT[kind], "origin", "root", "split")]).struct.json_encode().alias("record"))
-        for s_, n in bad.group_by("split").len().iter_rows():
-            self._stats.setdefault(s_, _split_stats())["leaks"] += n
         return df.filter(~pl.Series(leak)), rej
 
-    def _batch(self, rows: pl.DataFrame | None, rejects: list[pl.DataFrame], kind: str) -> SourceBatch:
-        rej = pl.concat(rejects) if rejects else pl.DataFrame(schema=REJECT_SCHEMA)
-        if rows is None:
-            return SourceBatch(pl.DataFrame(schema={**CONTENT[kind], "src_row": pl.Int64}), rej)
-        if self.split is not None and rows.height:
-            for (s,), g in rows.group_by(["split"], maintain_order=True):
-                st = self._stats.setdefault(str(s), _split_stats())
-                st["rows"] += g.height
-                st["roots"].append(_u64(g, pl.col("root"), "root"))
-                for o, n in g.group_by("origin").len().iter_rows():
-                    st["origins"][o] = st["origins"].get(o, 0) + n
-        return SourceBatch(rows, rej)
-
-
-def _split_stats() -> dict[str, Any]:
-    return {"rows": 0, "roots": [], "leaks": 0, "origins": {}}
+    def run_report(self, directory: str | Path | None = None) -> dict[str, Any]:
+        """What the manifest records under ``mix``: rows per part; with a split, per split the rows,
+        roots, leaks removed and rows per origin, counted in the written version ``directory``."""
+        if self.split is None or directory is None or not self.report:
+            return self.report
+        d = Path(directory)
+        stats: dict[str, dict[str, Any]] = {}
+        shards = sorted((d / "data").glob("*.parquet"))
+        if shards and {"split", "origin", "root"} <= set(pl.scan_parquet(shards).collect_schema().names()):
+            df = pl.scan_parquet(shards).select("split", "origin", "root")
+            per = df.group_by("split").agg(pl.len().alias("rows"), pl.col("root").n_unique().alias("roots")).collect()
+            org = df.group_by("split", "origin").len().collect()
+            for s_, n, r in per.iter_rows():
+                stats[s_] = {"rows": n, "roots": r, "leaks_removed": 0, "rows_per_origin": {}}
+            for s_, o, n in org.sort("split", "origin").iter_rows():
+                stats[s_]["rows_per_origin"][o] = n
+        rej = sorted((d / "rejects").glob("*.parquet"))
+        if rej:
+            leaks = (pl.scan_parquet(rej).filter(pl.col("step") == "mix")
+                     .select(pl.col("record").str.json_path_match("$.split").alias("split"))
+                     .group_by("split").len().collect())
+            for s_, n in leaks.iter_rows():
+                stats.setdefault(s_, {"rows": 0, "roots": 0, "leaks_removed": 0, "rows_per_origin": {}})
+                stats[s_]["leaks_removed"] = n
+        order = {s: i for i, s in enumerate(SPLITS)}
+        return {**self.report, "splits": dict(sorted(stats.items(), key=lambda kv: order.get(kv[0], 9)))}
 
 
 __all__ = ["Mix", "Part", "Split", "ORIGINS", "SPLITS", "as_source"]

@@ -284,8 +284,9 @@ class DatasetWriter:
             "blocks": blocks or [],
         }
         report = getattr(p.source, "run_report", None)
-        if callable(report) and report():  # what a mix did: rows per part, origin and split
-            manifest["mix"] = report()
+        mix = report(self.dir) if callable(report) else None
+        if mix:  # what a mix did: rows per part, origin and split (counted in the written shards)
+            manifest["mix"] = mix
         warnings: list[str] = []
         for pos, st in enumerate(p.steps):
             entry = accounting[pos + 1] if pos + 1 < len(accounting) else {}
