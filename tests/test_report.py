@@ -243,6 +243,35 @@ def test_tagged_projection_report(built, tmp_path):
     assert f["rejects"]["rows"] == 1 and "out of range" in f["rejects"]["by_reason"][0]["reason"]
 
 
+def test_back_translation_scores(tmp_path):
+    from xdata.backtranslate.filters import CopyFilter, RepetitionFilter
+    from xdata.backtranslate.step import BackTranslate
+    from xdata.io import TextSource
+    from xdata.pipeline import Pipeline, run
+
+    mono = tmp_path / "sw.txt"
+    mono.write_text("".join(f"{s} {i}\n" for i in range(12) for s in (
+        "Maji ni uhai kwa watoto.", "Mama anapika chakula.", "Mtoto anasoma kitabu shuleni.", "Habari za asubuhi."
+    )), encoding="utf-8")
+    lex = ROOT / "lexicons" / "seed" / "en-sw.tsv"
+    steps = [BackTranslate(src_lang="en", lexicon=str(lex), decode="beam", n=2), CopyFilter(max_overlap=0.65),
+             RepetitionFilter()]
+    run(Pipeline("bt", TextSource(mono, "sw"), steps), tmp_path / "bt", workers=1)
+    f = _load(report(tmp_path / "bt", tmp_path / "bt.html"))
+    rows = _rows(tmp_path / "bt")
+    bt = f["backtranslate"]["en (src)"]
+    assert bt["bt_copy"]["rows"] == rows.height > 0
+    assert bt["bt_copy"]["p50"] == pytest.approx(np.percentile(rows["bt_copy"].to_numpy(), 50), abs=1e-4)
+    metas = [json.loads(m)["backtranslate"] for m in rows["meta"].to_list()]
+    # the lexicon engine gives no beam score: the report shows none rather than inventing one
+    assert all("score" not in x for x in metas) and "engine_score" not in bt
+    assert bt["truncated"]["rows"] == rows.height and bt["truncated"]["mean"] == np.mean([x["truncated"] for x in metas])
+    assert bt["bt_repeat"]["p90"] == pytest.approx(np.percentile(rows["bt_repeat"].to_numpy(), 90), abs=1e-4)
+    assert f["languages"]["en (src)"]["synthetic"]["bt"] == 1.0 == f["languages"]["sw (tgt)"]["synthetic"]["share"]
+    rej = pl.read_parquet(tmp_path / "bt" / "rejects")
+    assert f["rejects"]["by_step"] == {s: n for s, n in rej.group_by("step").len().iter_rows()} != {}
+
+
 def test_fertility_with_a_sentencepiece_model(built, tmp_path):
     from xdata.tokenize import word_tokenize
     from xdata.tokenize.subword import Tokenizer, train
