@@ -335,15 +335,20 @@ def test_garbage_shard_is_one_line_naming_the_dataset(built, tmp_path):
     assert not (tmp_path / "r.html").exists()
 
 
-def test_missing_matplotlib_names_the_extra(built, tmp_path):
-    code = ("import sys; sys.modules['matplotlib'] = None\n"
+@pytest.mark.parametrize("blocked, extra, purpose", [("matplotlib", "plots", "xdata report"),
+                                                      ("sentencepiece", "models", "xdata report --tokenizer")])
+def test_missing_extra_is_named_before_the_work(built, tmp_path, blocked, extra, purpose):
+    (tmp_path / "t.model").write_bytes(b"not read: the missing package is found first")
+    code = (f"import sys; sys.modules[{blocked!r}] = None\n"
             "from xdata.cli import app\n"
-            f"app(['report', {str(built / 'proj')!r}, '--out', {str(tmp_path / 'r.html')!r}])\n")
+            f"app(['report', {str(built / 'proj')!r}, '--out', {str(tmp_path / 'r.html')!r}, "
+            f"'--tokenizer', {str(tmp_path / 't.model')!r}])\n")
     p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
                        env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert p.returncode == 2
-    assert p.stderr.strip() == ("error: xdata report needs the optional package 'matplotlib', which is not installed. "
-                                "Install it with: pip install 'xdata[plots]'")
+    assert p.stderr.strip() == (f"error: {purpose} needs the optional package {blocked!r}, which is not installed. "
+                                f"Install it with: pip install 'xdata[{extra}]'")
+    assert not (tmp_path / "r.html").exists()
 
 
 @pytest.mark.skipif(not CHROMIUM.exists(), reason="needs /usr/bin/chromium (.ci/setup installs it)")

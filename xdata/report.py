@@ -109,6 +109,11 @@ def report(directory: str | Path, out: str | Path | None = None, *, tokenizers: 
     for t in toks:
         if not t.is_file():
             raise InputError("tokenizer model not found (expected a sentencepiece .model file)", path=t)
+    if toks:  # before the work, not after it
+        try:
+            import sentencepiece  # noqa: F401
+        except ModuleNotFoundError:
+            raise MissingDependency("sentencepiece", "models", "xdata report --tokenizer") from None
     if sample < 0:
         raise InputError(f"--sample must be 0 or more, got {sample}")
     try:
