@@ -243,6 +243,35 @@ def test_tagged_projection_report(built, tmp_path):
     assert f["rejects"]["rows"] == 1 and "out of range" in f["rejects"]["by_reason"][0]["reason"]
 
 
+def test_back_translation_scores(tmp_path):
+    from xdata.backtranslate.filters import CopyFilter, RepetitionFilter
+    from xdata.backtranslate.step import BackTranslate
+    from xdata.io import TextSource
+    from xdata.pipeline import Pipeline, run
+
+    mono = tmp_path / "sw.txt"
+    mono.write_text("".join(f"{s} {i}\n" for i in range(12) for s in (
+        "Maji ni uhai kwa watoto.", "Mama anapika chakula.", "Mtoto anasoma kitabu shuleni.", "Habari za asubuhi."
+    )), encoding="utf-8")
+    lex = ROOT / "lexicons" / "seed" / "en-sw.tsv"
+    steps = [BackTranslate(src_lang="en", lexicon=str(lex), decode="beam", n=2), CopyFilter(max_overlap=0.65),
+             RepetitionFilter()]
+    run(Pipeline("bt", TextSource(mono, "sw"), steps), tmp_path / "bt", workers=1)
+    f = _load(report(tmp_path / "bt", tmp_path / "bt.html"))
+    rows = _rows(tmp_path / "bt")
+    bt = f["backtranslate"]["en (src)"]
+    assert bt["bt_copy"]["rows"] == rows.height > 0
+    assert bt["bt_copy"]["p50"] == pytest.approx(np.percentile(rows["bt_copy"].to_numpy(), 50), abs=1e-4)
+    metas = [json.loads(m)["backtranslate"] for m in rows["meta"].to_list()]
+    # the lexicon engine gives no beam score: the report shows none rather than inventing one
+    assert all("score" not in x for x in metas) and "engine_score" not in bt
+    assert bt["truncated"]["rows"] == rows.height and bt["truncated"]["mean"] == np.mean([x["truncated"] for x in metas])
+    assert bt["bt_repeat"]["p90"] == pytest.approx(np.percentile(rows["bt_repeat"].to_numpy(), 90), abs=1e-4)
+    assert f["languages"]["en (src)"]["synthetic"]["bt"] == 1.0 == f["languages"]["sw (tgt)"]["synthetic"]["share"]
+    rej = pl.read_parquet(tmp_path / "bt" / "rejects")
+    assert f["rejects"]["by_step"] == {s: n for s, n in rej.group_by("step").len().iter_rows()} != {}
+
+
 def test_fertility_with_a_sentencepiece_model(built, tmp_path):
     from xdata.tokenize import word_tokenize
     from xdata.tokenize.subword import Tokenizer, train
@@ -306,15 +335,20 @@ def test_garbage_shard_is_one_line_naming_the_dataset(built, tmp_path):
     assert not (tmp_path / "r.html").exists()
 
 
-def test_missing_matplotlib_names_the_extra(built, tmp_path):
-    code = ("import sys; sys.modules['matplotlib'] = None\n"
+@pytest.mark.parametrize("blocked, extra, purpose", [("matplotlib", "plots", "xdata report"),
+                                                      ("sentencepiece", "models", "xdata report --tokenizer")])
+def test_missing_extra_is_named_before_the_work(built, tmp_path, blocked, extra, purpose):
+    (tmp_path / "t.model").write_bytes(b"not read: the missing package is found first")
+    code = (f"import sys; sys.modules[{blocked!r}] = None\n"
             "from xdata.cli import app\n"
-            f"app(['report', {str(built / 'proj')!r}, '--out', {str(tmp_path / 'r.html')!r}])\n")
+            f"app(['report', {str(built / 'proj')!r}, '--out', {str(tmp_path / 'r.html')!r}, "
+            f"'--tokenizer', {str(tmp_path / 't.model')!r}])\n")
     p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
                        env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert p.returncode == 2
-    assert p.stderr.strip() == ("error: xdata report needs the optional package 'matplotlib', which is not installed. "
-                                "Install it with: pip install 'xdata[plots]'")
+    assert p.stderr.strip() == (f"error: {purpose} needs the optional package {blocked!r}, which is not installed. "
+                                f"Install it with: pip install 'xdata[{extra}]'")
+    assert not (tmp_path / "r.html").exists()
 
 
 @pytest.mark.skipif(not CHROMIUM.exists(), reason="needs /usr/bin/chromium (.ci/setup installs it)")

@@ -109,6 +109,11 @@ def report(directory: str | Path, out: str | Path | None = None, *, tokenizers: 
     for t in toks:
         if not t.is_file():
             raise InputError("tokenizer model not found (expected a sentencepiece .model file)", path=t)
+    if toks:  # before the work, not after it
+        try:
+            import sentencepiece  # noqa: F401
+        except ModuleNotFoundError:
+            raise MissingDependency("sentencepiece", "models", "xdata report --tokenizer") from None
     if sample < 0:
         raise InputError(f"--sample must be 0 or more, got {sample}")
     try:
@@ -741,8 +746,9 @@ def render(f: dict[str, Any]) -> tuple[str, list[str]]:
     if not langs:
         parts.append(_absent("rows"))
     else:
-        parts.append("<p>" + _e("Each side of a pair counts for its language (LANG (src), LANG (tgt)). Languages "
-                                f"with fewer than {FEW_ROWS:.0%} of the largest language's rows are marked.") + "</p>")
+        sides = "Each side of a pair counts for its language (LANG (src), LANG (tgt)). " if f["kind"] == "pair" else ""
+        parts.append("<p>" + _e(f"{sides}Languages with fewer than {FEW_ROWS:.0%} of the largest language's rows "
+                                "are marked.") + "</p>")
         origins = sorted({o for v in langs.values() for o in v["origins"]})
         splits = sorted({s for v in langs.values() for s in v["splits"]})
         rows, cls = [], []
