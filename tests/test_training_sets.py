@@ -378,3 +378,40 @@ def test_a_failed_run_leaves_a_root_the_next_run_takes(tmp_path):
     f.write_bytes(b"nzuri\nsawa\n")
     plan = run_plan(Recipe([Pipeline("a", TextSource(f, "sw"), [])]), tmp_path / "out", workers=1)["plan"]
     assert plan["parts"][0]["status"] == "computed" and plan["parts"][0]["rows"] == 2
+
+
+SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
+
+
+def _first_sentences(path: Path, n: int, out: Path) -> Path:
+    blocks = path.read_text(encoding="utf-8").split("\n\n")[:n]
+    out.write_text("\n\n".join(blocks) + "\n\n", encoding="utf-8")
+    return out
+
+
+def test_tagging_recipe_projects_code_switches_splits_by_root_and_exports_conllu(tmp_path):
+    src = _first_sentences(SHARED / "pud/en_pud-ud-test.conllu", 120, tmp_path / "en.conllu")
+    tgt = _first_sentences(SHARED / "pud/de_pud-ud-test.conllu", 120, tmp_path / "de.conllu")
+    opts = {"src": str(src), "tgt": str(tgt), "src_lang": "en", "tgt_lang": "de",
+            "lexicon": str(SHARED / "dictionaries/muse_en-de.txt")}
+    m = run_recipe(REPO / "recipes/tagging_set.py", tmp_path / "out", workers=1, options=opts)
+    rows = load_rows(tmp_path / "out" / m["plan"]["parts"][-1]["dir"])
+    assert rows.height == 240 and set(rows["origin"].to_list()) == {"projected", "cs"}
+    per_root = rows.group_by("root").agg(pl.col("origin").n_unique().alias("o"), pl.col("split").n_unique().alias("s"))
+    assert per_root["o"].min() == 2 and per_root["s"].max() == 1  # a sentence and its projection: one split
+    projected = rows.filter(pl.col("origin") == "projected")
+    assert set(projected["lang"].to_list()) == {"de"}
+    # the projected tags are real UPOS, mostly right against the German gold (not hard-coded: measured here)
+    from xdata.io import ConlluSource
+
+    gold = list(ConlluSource(tgt, "de").batches(1000))[0].rows.sort("src_row")
+    by_root = dict(zip(projected["root"].to_list(), projected["tags"].to_list()))
+    version = ConlluSource(src, "en").version()
+    pairs = [(g, p) for i, gt in enumerate(gold["tags"].to_list()) for g, p in zip(gt, by_root[f"{version}:{i}"])]
+    assert sum(g == p for g, p in pairs) / len(pairs) > 0.6
+    exported = (tmp_path / "out/exports/train/conllu/train.conllu").read_text(encoding="utf-8")
+    train = rows.filter(pl.col("split") == "train")
+    assert exported.count("# sent_id = ") == train.height
+    # bad options: one line naming what is missing
+    with pytest.raises(ConfigError, match="needs --set tgt=..."):
+        run_recipe(REPO / "recipes/tagging_set.py", tmp_path / "out2", options={k: v for k, v in opts.items() if k != "tgt"})
