@@ -133,6 +133,40 @@ def _row_key(df: pl.DataFrame) -> pl.Expr:
     return pl.col("_parent") if "_parent" in df.columns else pl.col("src_row").cast(pl.String)
 
 
+def _frames(src: Source, rows: int, *, light: bool = False) -> Iterator[pl.DataFrame]:
+    """A part's rows with ``_root`` (and ``_parent``/``_meta`` for a dataset), batch by batch.
+
+    A dataset version is read straight from its shards, only the columns a mix uses (``light``:
+    no per-row meta, for the first pass); any other source through its own reader."""
+    if not isinstance(src, DatasetSource):
+        for b in src.batches(rows):
+            yield _with_root(b.rows, src)
+        return
+    import pyarrow.parquet as pq
+
+    kind = src.kind
+    row = 0
+    for f in src.files:
+        have = set(pq.read_schema(f).names)
+        want = [*CONTENT[kind], *OPTIONAL[kind], "id", "src_version", "src_row", "root", "meta"]
+        if light:
+            want = [c for c in want if c != "meta" or "root" not in have]
+        df = pl.read_parquet(f, columns=[c for c in want if c in have])
+        cols = set(df.columns)
+        out = df.select(
+            *[pl.col(c) for c in (*CONTENT[kind], *OPTIONAL[kind]) if c in cols],
+            pl.int_range(row, row + df.height, dtype=pl.Int64).alias("src_row"),
+            pl.col("id").alias("_parent"),
+            *([] if light else [pl.col("meta").alias("_meta")] if "meta" in cols else [pl.lit("{}").alias("_meta")]),
+            root_expr(cols).alias("_root"),
+        )
+        row += df.height
+        for start in range(0, max(out.height, 1), rows):
+            piece = out.slice(start, rows)
+            if piece.height:
+                yield piece
+
+
 def _with_root(df: pl.DataFrame, src: Source) -> pl.DataFrame:
     """The part's rows with a ``_root`` column."""
     cols = set(df.columns)
@@ -278,15 +312,13 @@ class Mix(Source):
             tests, devs = self._held_sources()
             for which, srcs in (("validation", devs), ("test", tests)):
                 for s in srcs:
-                    for b in s.batches(self.read_rows):
-                        df = _with_root(b.rows, s)
+                    for df in _frames(s, self.read_rows):
                         fixed[which].update(df["_root"].to_list())
                         held[which] += self._text_keys(df, s.kind)
         for pi, src in enumerate(self.sources):
             ks: list[np.ndarray] = []
             gs: list[pl.Series] = []
-            for b in src.batches(self.read_rows):
-                df = _with_root(b.rows, src)
+            for df in _frames(src, self.read_rows, light=self.split is None):
                 ks.append(_u64(df, _row_key(df), f"mix/{self.seed}/{pi}"))
                 gs.append(df.select(_lang_key(kind).alias("g"))["g"])
                 if self.split is not None and df.height:
@@ -375,8 +407,7 @@ class Mix(Source):
         n_pending = 0
         for pi, (part, src, cp) in enumerate(zip(self.parts, self.sources, copies)):
             pos = 0
-            for b in src.batches(self.read_rows):
-                df = _with_root(b.rows, src)
+            for df in _frames(src, self.read_rows):
                 c = cp[pos:pos + df.height]
                 pos += df.height
                 df = df.with_columns(pl.Series("_copies", c, pl.Int64)).filter(pl.col("_copies") > 0)
