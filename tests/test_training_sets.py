@@ -415,3 +415,14 @@ def test_tagging_recipe_projects_code_switches_splits_by_root_and_exports_conllu
     # bad options: one line naming what is missing
     with pytest.raises(ConfigError, match="needs --set tgt=..."):
         run_recipe(REPO / "recipes/tagging_set.py", tmp_path / "out2", options={k: v for k, v in opts.items() if k != "tgt"})
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.one_of(st.none(), st.text(alphabet=st.characters(max_codepoint=127), max_size=40)), max_size=30),
+       st.integers(0, 5))
+def test_the_ascii_fast_path_normalizes_exactly_like_the_general_one(values, offset):
+    from xdata.mix import _norm, _norm_ascii
+
+    s = pl.Series("t", values, dtype=pl.String).slice(min(offset, len(values)))
+    want = s.to_frame().select(_norm(pl.col("t")))["t"].to_list()
+    assert _norm_ascii(s).to_list() == want
