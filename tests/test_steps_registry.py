@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -24,8 +25,9 @@ def test_every_step_class_is_reachable_from_xdata_steps():
     defined = set()
     for p in pkg.rglob("*.py"):
         for line in p.read_text(encoding="utf-8").splitlines():
-            if line.startswith("class ") and any(b in line for b in ("(Step)", "(MapStep)", "(FilterStep)")):
-                defined.add(line.split()[1].split("(")[0])
+            m = re.match(r"class (\w+)\((.*)\):", line)
+            if m and {b.strip() for b in m.group(2).split(",")} & {"Step", "MapStep", "FilterStep"}:
+                defined.add(m.group(1))
     exported = {n for n in steps.__all__ if inspect.isclass(getattr(steps, n)) and issubclass(getattr(steps, n), Step)}
     assert defined - {"MapStep", "FilterStep"} == exported
 

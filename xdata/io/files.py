@@ -212,7 +212,10 @@ def atomic_write(path: str | Path, mode: str = "wb") -> Iterator[BinaryIO]:
     p.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", suffix=".tmp", dir=p.parent)
     try:
-        with os.fdopen(fd, mode) as fh:
+        mask = os.umask(0)
+        os.umask(mask)
+        os.chmod(tmp, 0o666 & ~mask)  # mkstemp makes the file private; the result is an ordinary file
+        with os.fdopen(fd, mode, encoding=None if "b" in mode else "utf-8") as fh:
             yield fh  # type: ignore[misc]
             fh.flush()
             os.fsync(fh.fileno())

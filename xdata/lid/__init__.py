@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, ClassVar
 
 import numpy as np
 import polars as pl
@@ -230,7 +230,22 @@ def _unknown_warning(lid: _Lid, langs: set[str], consequence: str) -> list[str]:
             "model, or train one for your languages with `xdata lid train`)"]
 
 
-class LidTag(MapStep):
+class _LidStep:
+    """What the LID steps share: the backend (or ``auto``) named by their parameters, and the
+    model, identified by its digest in ``resources()``, not by where it lies."""
+
+    params: Any
+    runtime_params: ClassVar[tuple[str, ...]] = ("model",)
+    resource_params: ClassVar[tuple[str, ...]] = ("model",)
+
+    def _lid(self) -> _Lid:
+        return _Lid(self.params.backend, self.params.model)
+
+    def resources(self) -> dict[str, str]:
+        return self._lid().resources()
+
+
+class LidTag(_LidStep, MapStep):
     """Adds ``lid_lang`` / ``lid_prob`` / ``lid_backend`` (pairs: ``src_lid_*`` and ``tgt_lid_*``)
     columns; ``lid_backend`` names the backend that labelled the row (``auto`` chooses per row's
     ``lang``)."""
@@ -240,14 +255,6 @@ class LidTag(MapStep):
     writes = ("lid_lang", "lid_prob", "lid_backend", "src_lid_lang", "src_lid_prob", "src_lid_backend",
               "tgt_lid_lang", "tgt_lid_prob", "tgt_lid_backend")
     Params = LidTagParams
-    runtime_params = ("model",)  # identified by its digest in resources(), not by where it lies
-    resource_params = ("model",)
-
-    def _lid(self) -> _Lid:
-        return _Lid(self.params.backend, self.params.model)
-
-    def resources(self) -> dict[str, str]:
-        return self._lid().resources()
 
     def setup(self) -> None:
         self._r_lid = self._lid()
@@ -288,7 +295,7 @@ def _manifest_languages(manifest: dict[str, Any]) -> set[str]:
     return set((manifest.get("stats") or {}).get("languages") or [])
 
 
-class LidFilter(FilterStep):
+class LidFilter(_LidStep, FilterStep):
     """Keeps rows whose identified language is the expected one with at least ``min_prob``.
 
     Expected languages default to the row's ``lang`` (pairs: ``src_lang`` / ``tgt_lang``),
@@ -303,14 +310,6 @@ class LidFilter(FilterStep):
     kinds = ("text", "pair")
     writes = LidTag.writes
     Params = LidFilterParams
-    runtime_params = ("model",)  # identified by its digest in resources(), not by where it lies
-    resource_params = ("model",)
-
-    def _lid(self) -> _Lid:
-        return _Lid(self.params.backend, self.params.model)
-
-    def resources(self) -> dict[str, str]:
-        return self._lid().resources()
 
     def setup(self) -> None:
         self._r_lid = self._lid()
