@@ -426,3 +426,18 @@ def test_the_ascii_fast_path_normalizes_exactly_like_the_general_one(values, off
     s = pl.Series("t", values, dtype=pl.String).slice(min(offset, len(values)))
     want = s.to_frame().select(_norm(pl.col("t")))["t"].to_list()
     assert _norm_ascii(s).to_list() == want
+
+
+def test_en_sw_recipe_back_translates_with_a_transformers_model_by_set_model(tmp_path, toy_marian):
+    recipe = _copy_recipe(tmp_path)
+    m = run_recipe(recipe, tmp_path / "out", workers=1, options={"model": str(toy_marian)})
+    parts = {p["name"]: p for p in m["plan"]["parts"]}
+    bt = read_manifest(tmp_path / "out" / parts["bt"]["dir"])
+    step = next(s for s in bt["steps"] if s["name"] == "backtranslate")
+    assert step["params"]["spec"]["engine"] == "hf"
+    assert any(k.startswith("backtranslate:") for k in bt["resources"])  # the model's digest is provenance
+    rows = load_rows(tmp_path / "out" / parts["train"]["dir"])
+    assert rows.filter(pl.col("origin") == "bt").height > 0
+    # the lexicon-engine run of the same recipe is another version of the bt part (and of train)
+    lex = run_recipe(recipe, tmp_path / "out", workers=1)["plan"]["parts"]
+    assert {p["name"]: p["version"] for p in lex}["bt"] != parts["bt"]["version"]
