@@ -441,3 +441,14 @@ def test_en_sw_recipe_back_translates_with_a_transformers_model_by_set_model(tmp
     # the lexicon-engine run of the same recipe is another version of the bt part (and of train)
     lex = run_recipe(recipe, tmp_path / "out", workers=1)["plan"]["parts"]
     assert {p["name"]: p["version"] for p in lex}["bt"] != parts["bt"]["version"]
+
+
+def test_rebuild_of_a_part_of_a_multi_part_recipe_compares_that_part(tmp_path):
+    from xdata.rebuild import rebuild
+
+    recipe = _copy_recipe(tmp_path)
+    m = run_recipe(recipe, tmp_path / "out", workers=1)
+    for p in m["plan"]["parts"]:
+        rep = rebuild(tmp_path / "out" / p["dir"], recipe=recipe, workers=2)
+        assert rep["reproduced"], (p["name"], rep)
+        assert rep["version"] == p["version"]

@@ -43,6 +43,11 @@ def rebuild(path: str | Path, *, recipe: str | Path | None = None, workers: int 
         again = run_recipe(recipe_path, Path(tmp) / "out", seed=int(m.get("seed") or 0),
                            options=dict(rec.get("options") or {}), workers=workers,
                            executor=run_info.get("executor", "local"), block_rows=run_info.get("block_rows"))
+        if "plan" in again:  # a multi-part recipe: compare the part this version is
+            part = next((p for p in again["plan"]["parts"] if p["name"] == rec.get("part", m["name"])), None)
+            if part is None:
+                raise ConfigError(f"the recipe {recipe_path} has no part {rec.get('part', m['name'])!r} any more")
+            again = read_manifest(Path(tmp) / "out" / part["dir"])
     report: dict[str, Any] = {"version": m["version"], "rebuilt_version": again["version"],
                               "content_digest": m["content_digest"], "rebuilt_content_digest": again["content_digest"],
                               "differences": []}

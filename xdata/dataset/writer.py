@@ -37,7 +37,7 @@ ROW_GROUP_ROWS = 50_000
 #: Layout of manifest.json (1: before schema_version existed; 2: files, manifest_digest, xdata_behaviour).
 SCHEMA_VERSION = 2
 #: Bumped whenever xdata itself would write other bytes for the same recipe, inputs and seed.
-BEHAVIOUR = 1
+BEHAVIOUR = 2  # 2: rows read from a dataset carry its per-row meta and root
 #: Files beside the manifest whose sha256 the manifest records.
 CARD_FILES = ("README.md", "croissant.json")
 #: Manifest fields the version fingerprints (everything that can change a byte of the version).
