@@ -346,7 +346,7 @@ class Mix(Source):
                         held[which] += self._text_keys(df, s.kind)
         for pi, src in enumerate(self.sources):
             ks: list[np.ndarray] = []
-            gs: list[pl.Series] = []
+            gs: list[pl.Series] = []  # each row's language (pair: src-tgt), categorical
             for df in _frames(src, self.read_rows, light=self.split is None):
                 ks.append(_u64(df, _row_key(df), f"mix/{self.seed}/{pi}"))
                 gs.append(df.select(_lang_key(kind).alias("g"))["g"])
@@ -383,11 +383,12 @@ class Mix(Source):
             target = [{g: v * scale[g] for g, v in tg.items()} for tg in target]
         out: list[np.ndarray] = []
         for k, gf, c, t in zip(keys, groups, counts, target):
-            cp = np.zeros(len(k), dtype=np.int64)
-            gcol = gf["g"].to_numpy()
-            for name, n in c.iter_rows():
+            cp = np.zeros(len(k), dtype=np.int32)
+            # group codes in the sorted order of ``c`` (no Python string per row)
+            gcol = gf.select(pl.col("g").rank("dense").cast(pl.Int32) - 1)["g"].to_numpy()
+            for code, (name, n) in enumerate(c.iter_rows()):
                 want = int(round(t[name]))
-                idx = np.flatnonzero(gcol == name)
+                idx = np.flatnonzero(gcol == code)
                 base, extra = divmod(want, n)
                 cp[idx] = base
                 if extra:
