@@ -325,11 +325,14 @@ def _trace_one(path: str | Path, row_id: str) -> list[str]:
     out.append(f"Row {row_id} of dataset {m['name']!r} version {m['version']} ({kind} record).")
     out.append("Content: " + json.dumps(content, ensure_ascii=False))
     inp = inputs.get(row["src_dataset"], {})
-    out.append(
-        f"It comes from input dataset {row['src_dataset']!r} version {row['src_version']}"
-        + (f" ({inp.get('format')} file(s) {', '.join(inp.get('paths', []))}, sha256 {inp.get('digest', '')[:16]}...)" if inp else "")
-        + f", row {row['src_row']} (0-based; line {row['src_row'] + 1} of a line-based file)."
-    )
+    if inp and inp.get("format") not in ("dataset", "mix"):
+        out.append(
+            f"It comes from input dataset {row['src_dataset']!r} version {row['src_version']}"
+            + f" ({inp.get('format')} file(s) {', '.join(inp.get('paths', []))}, sha256 {inp.get('digest', '')[:16]}...)"
+            + f", row {row['src_row']} (0-based; line {row['src_row'] + 1} of a line-based file).")
+    else:
+        out.append(f"It was read from row {row['src_row']} (0-based) of dataset {row['src_dataset']!r} "
+                   f"version {row['src_version']}.")
     if row.get("parents"):
         out.append("It was made from the parent row(s): " + ", ".join(row["parents"]) + ".")
     if row.get("steps"):
