@@ -14,10 +14,9 @@ from typing import Any
 import numpy as np
 
 from ..errors import InputError
+from ..project.conllu import PROB_KEY
 from . import Teacher, log_softmax
 from .calibration import calibration_report, fit_temperature
-
-PROB_KEY = "TagProb"
 
 
 def read_conllu_tags(path: str | Path, field: str = "upos") -> tuple[list[list[str]], list[list[str]], Any]:
