@@ -49,16 +49,22 @@ TOY_TC_LABELS = ["DET", "NOUN", "VERB", "ADJ", "PUNCT"]
 
 
 def build_toy_token_classifier(out: Path) -> Path:
-    """A real BertForTokenClassification (2 layers, hidden 32) with a BertTokenizerFast over
+    """A real BertForTokenClassification (2 layers, hidden 32) with a WordPiece fast tokenizer over
     :data:`TOY_TC_VOCAB`, random weights drawn with a wide initializer (so its distributions are
     far from uniform), saved with save_pretrained."""
     import torch
-    from transformers import BertConfig, BertForTokenClassification, BertTokenizerFast
+    from tokenizers import Tokenizer, models, normalizers, pre_tokenizers, processors
+    from transformers import BertConfig, BertForTokenClassification, PreTrainedTokenizerFast
 
     out.mkdir(parents=True, exist_ok=True)
-    vocab = out / "vocab.txt"
-    vocab.write_text("\n".join(TOY_TC_VOCAB) + "\n", encoding="utf-8")
-    tok = BertTokenizerFast(vocab_file=str(vocab), do_lower_case=True)
+    ids = {w: i for i, w in enumerate(TOY_TC_VOCAB)}
+    wp = Tokenizer(models.WordPiece(vocab=ids, unk_token="[UNK]", continuing_subword_prefix="##"))
+    wp.normalizer = normalizers.BertNormalizer(lowercase=True)
+    wp.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
+    wp.post_processor = processors.TemplateProcessing(single="[CLS] $A [SEP]", pair="[CLS] $A [SEP] $B:1 [SEP]:1",
+                                                      special_tokens=[("[CLS]", ids["[CLS]"]), ("[SEP]", ids["[SEP]"])])
+    tok = PreTrainedTokenizerFast(tokenizer_object=wp, unk_token="[UNK]", pad_token="[PAD]", cls_token="[CLS]",
+                                  sep_token="[SEP]", mask_token="[MASK]")
     cfg = BertConfig(vocab_size=len(TOY_TC_VOCAB), hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
                      intermediate_size=64, max_position_embeddings=64, initializer_range=0.5,
                      num_labels=len(TOY_TC_LABELS), id2label=dict(enumerate(TOY_TC_LABELS)),

@@ -2,6 +2,7 @@
 ``py:teacher_callables:NAME``)."""
 
 import hashlib
+import math
 
 import numpy as np
 
@@ -18,15 +19,20 @@ def gold_label(word: str) -> str:
 
 
 def overconfident(sentences):
-    """Right on about 70% of words (deterministically per word) yet about 95% sure every time."""
+    """Over-confident by a temperature of 3: each word has a calibrated margin ``a`` in [1, 3]
+    (probability ``q = e^a / (e^a + 3)`` of its top label) and the top label is right with
+    probability ``q`` (a per-word hash decides), but the teacher reports the margin ``3 a``."""
     out = []
     for words in sentences:
         p = np.zeros((len(words), 4))
         for i, w in enumerate(words):
+            a = 1.0 + 2.0 * (_h(w, "margin") % 1000) / 1000.0
+            q = math.exp(a) / (math.exp(a) + 3)
             g = LABELS.index(gold_label(w))
-            pred = g if _h(w, "right") % 10 < 7 else (g + 1) % 4
+            right = (_h(w, "right") % 10_000) / 10_000.0 < q
+            pred = g if right else (g + 1 + _h(w, "other") % 3) % 4
             logits = np.zeros(4)
-            logits[pred] = 4.0 + (_h(w, "noise") % 100) / 100.0
+            logits[pred] = 3.0 * a
             e = np.exp(logits - logits.max())
             p[i] = e / e.sum()
         out.append(p)
