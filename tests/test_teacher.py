@@ -19,7 +19,7 @@ from xdata.pipeline import Pipeline, run
 from xdata.project import evaluate_tags
 from xdata.teacher import CallableTeacher, Teach, load_teacher, log_softmax, pool_subwords, soft_labels
 from xdata.teacher.calibration import calibration_report, ece, fit_temperature
-from xdata.teacher.conllu import calibrate_conllu, label_conllu, train_tagger_conllu
+from xdata.teacher.conllu import calibrate_conllu, label_conllu, read_conllu_tags, train_tagger_conllu
 
 PUD_EN = Path(__file__).resolve().parents[2] / "shared" / "data" / "pud" / "en_pud-ud-test.conllu"
 runner = CliRunner()
@@ -212,8 +212,10 @@ def test_builtin_tagger_teacher_on_pud_english(tmp_path):
     assert rep["before"]["accuracy"] > 0.8  # UPOS on unseen PUD sentences, 300 training sentences
     assert rep["after"]["ece"] < rep["before"]["ece"]
     sents = [["The", "law", "was", "passed", "."], ["A", "new", "law", "was", "passed", "in", "2017", "."]]
-    lp_a, lp_b = t.logprobs(sents), back.logprobs(sents)
-    assert all(np.allclose(a, b) for a, b in zip(lp_a, lp_b))
+    forms = read_conllu_tags(PUD_EN)[0][300:450]
+    lp_a, lp_b = t.logprobs(forms + sents), back.logprobs(forms + sents)
+    assert all(np.array_equal(a, b) for a, b in zip(lp_a, lp_b))  # saved and loaded: the same teacher
+    lp_b = lp_b[len(forms):]
     assert np.allclose(np.exp(lp_b[1]).sum(axis=1), 1.0)
     tags = [t.labels[j] for j in lp_b[0].argmax(axis=1)]
     assert tags == ["DET", "NOUN", "AUX", "VERB", "PUNCT"]

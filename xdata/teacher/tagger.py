@@ -61,10 +61,12 @@ class TaggerTeacher(Teacher):
         w = self.model.weights
         nz = np.flatnonzero(np.any(w != 0, axis=1))
         np.savez(out / "weights.npz", rows=nz.astype(np.int64), values=w[nz])
+        # A type's labels keep their first-seen order: the features break ties between equally
+        # frequent labels by it, so a loaded teacher predicts exactly what the trained one did.
         meta = {"format": FORMAT, "kind": "xdata-softmax-tagger", "labels": self.labels,
                 "n_buckets": self.model.n_buckets,
-                "types": {t: dict(sorted(c.items())) for t, c in sorted(self.types.items())}}
-        (out / TAGGER_FILE).write_text(json.dumps(meta, ensure_ascii=False, sort_keys=True), encoding="utf-8")
+                "types": {t: dict(self.types[t]) for t in sorted(self.types)}}
+        (out / TAGGER_FILE).write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
         self.dir = out
         return out
 
