@@ -39,3 +39,43 @@ def toy_marian(tmp_path_factory) -> Path:
     from xdata.backtranslate.toy import build_toy_marian
 
     return _shared_build(tmp_path_factory, "toy-marian", lambda p: build_toy_marian(p, train_steps=300))
+
+
+#: The toy token classifier's vocabulary: whole words and '##' continuation pieces, so the
+#: subword splits of a few words can be checked by hand ("playing" = play ##ing).
+TOY_TC_VOCAB = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", "the", "a", "cat", "dog", "play", "run", "see", "big",
+                ".", "##ing", "##s", "##er", "##ed"]
+TOY_TC_LABELS = ["DET", "NOUN", "VERB", "ADJ", "PUNCT"]
+
+
+def build_toy_token_classifier(out: Path) -> Path:
+    """A real BertForTokenClassification (2 layers, hidden 32) with a WordPiece fast tokenizer over
+    :data:`TOY_TC_VOCAB`, random weights drawn with a wide initializer (so its distributions are
+    far from uniform), saved with save_pretrained."""
+    import torch
+    from tokenizers import Tokenizer, models, normalizers, pre_tokenizers, processors
+    from transformers import BertConfig, BertForTokenClassification, PreTrainedTokenizerFast
+
+    out.mkdir(parents=True, exist_ok=True)
+    ids = {w: i for i, w in enumerate(TOY_TC_VOCAB)}
+    wp = Tokenizer(models.WordPiece(vocab=ids, unk_token="[UNK]", continuing_subword_prefix="##"))
+    wp.normalizer = normalizers.BertNormalizer(lowercase=True)
+    wp.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
+    wp.post_processor = processors.TemplateProcessing(single="[CLS] $A [SEP]", pair="[CLS] $A [SEP] $B:1 [SEP]:1",
+                                                      special_tokens=[("[CLS]", ids["[CLS]"]), ("[SEP]", ids["[SEP]"])])
+    tok = PreTrainedTokenizerFast(tokenizer_object=wp, unk_token="[UNK]", pad_token="[PAD]", cls_token="[CLS]",
+                                  sep_token="[SEP]", mask_token="[MASK]")
+    cfg = BertConfig(vocab_size=len(TOY_TC_VOCAB), hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
+                     intermediate_size=64, max_position_embeddings=64, initializer_range=0.5,
+                     num_labels=len(TOY_TC_LABELS), id2label=dict(enumerate(TOY_TC_LABELS)),
+                     label2id={lab: i for i, lab in enumerate(TOY_TC_LABELS)})
+    torch.manual_seed(0)
+    model = BertForTokenClassification(cfg).eval()
+    model.save_pretrained(out)
+    tok.save_pretrained(out)
+    return out
+
+
+@pytest.fixture(scope="session")
+def toy_token_classifier(tmp_path_factory) -> Path:
+    return _shared_build(tmp_path_factory, "toy-token-classifier", build_toy_token_classifier)

@@ -13,7 +13,7 @@ LAYERS = [
     {"io", "dataset", "lexicon"},
     {"pipeline", "recipe", "plan"},
     {"normalize", "tokenize", "lid", "filters", "align", "project", "backtranslate", "codeswitch", "steps", "hooks", "dvc", "drift", "rebuild",
-     "mix", "report"},
+     "mix", "report", "teacher"},
     {"cli", "__main__", "_entry", "api"},
 ]
 

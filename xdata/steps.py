@@ -22,6 +22,7 @@ from .lid import LidFilter, LidTag
 from .normalize.step import Normalize
 from .pipeline.step import REGISTRY, Identity, Step, params_from_json
 from .project.step import Project
+from .teacher.step import Teach
 from .tokenize.step import SpmEncode, Tokenize
 
 
@@ -57,4 +58,4 @@ def steps_from_manifest(manifest: dict[str, Any]) -> list[Step]:
 
 __all__ = ["Align", "AlignmentFilter", "BackTranslate", "CodeSwitch", "CopyFilter", "Dedup", "Identity", "LengthRatio",
            "LidFilter", "LidTag", "Normalize", "Project", "RepetitionFilter", "RoundTripFilter", "SpmEncode", "TagSynthetic",
-           "Tokenize", "REGISTRY", "step_class", "step_from_description", "steps_from_manifest"]
+           "Teach", "Tokenize", "REGISTRY", "step_class", "step_from_description", "steps_from_manifest"]

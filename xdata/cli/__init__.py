@@ -3,7 +3,7 @@
 from .common import app
 
 # Each module registers its verbs on `app` (or on the `eval` / `lexicon` groups).
-from . import core, text, align, project, backtranslate, codeswitch, hooks, dvc  # noqa: E402,F401
+from . import core, text, align, project, backtranslate, codeswitch, hooks, dvc, teacher  # noqa: E402,F401
 
 
 def main() -> None:

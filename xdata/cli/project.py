@@ -69,8 +69,11 @@ def eval_tags(
     gold: Path = typer.Option(..., "--gold", help="Gold CoNLL-U file."),
     pred: Path = typer.Option(..., "--pred", help="Predicted CoNLL-U file (same sentences and words)."),
     field: str = typer.Option("upos", "--field", help="upos | xpos | deprel | ner | misc:KEY."),
+    reliability: Optional[Path] = typer.Option(None, "--reliability", help="Write the reliability diagram (PNG) of the MISC TagProb probabilities."),
+    bins: int = typer.Option(15, "--bins", min=1, help="Confidence bins for the calibration error and the diagram."),
 ) -> None:
-    """Accuracy (over labelled tokens and over all), coverage, and span P/R/F1 for BIO fields, as JSON."""
+    """Accuracy (over labelled tokens, over all, per label), coverage, span P/R/F1 for BIO fields and,
+    when predictions carry MISC TagProb, the expected calibration error; as JSON."""
     from ..project import evaluate_tags
 
-    echo_json(evaluate_tags(gold, pred, field))
+    echo_json(evaluate_tags(gold, pred, field, reliability=reliability, n_bins=bins))

@@ -25,6 +25,8 @@ TOKEN_FIELDS = ("upos", "xpos", "deprel")
 GOLD_POLICIES = ("clear", "misc")
 MODES = ("auto", "token", "span")
 EMPTY = ("_", "")
+#: The MISC key holding a predicted tag's probability (written by ``xdata teacher label``).
+PROB_KEY = "TagProb"
 
 
 @dataclass
@@ -359,14 +361,21 @@ def _bio_spans_seqeval(tags: Sequence[str]) -> set[tuple[str, int, int]]:
     return {(sp.label, sp.start, sp.end) for sp in bio_spans(tags)}
 
 
-def evaluate_tags(gold_path: str | Path, pred_path: str | Path, field: str = "upos") -> dict[str, Any]:
+def evaluate_tags(gold_path: str | Path, pred_path: str | Path, field: str = "upos", *,
+                  reliability: str | Path | None = None, n_bins: int = 15) -> dict[str, Any]:
     """Compare a predicted CoNLL-U file with the gold one on ``field``.
 
     Returns ``accuracy`` (over tokens that received a label), ``coverage`` (share of tokens
-    that did), ``accuracy_all`` (over all tokens; unlabelled counts as wrong), token counts and,
+    that did), ``accuracy_all`` (over all tokens; unlabelled counts as wrong), token counts,
+    ``per_label`` (per gold label: ``support`` and ``accuracy`` over all its tokens) and,
     when the gold field is BIO, span ``precision`` / ``recall`` / ``f1`` with seqeval's default
     (lenient IOB2) semantics, unlabelled predictions read as ``O``. Gold tokens without a value
     (``_``) are not counted.
+
+    When predicted tokens carry their tag's probability in MISC (``TagProb=0.93``, as
+    ``xdata teacher label`` writes), ``calibration`` gives the expected calibration error of
+    those tokens (``n_bins`` equal-width bins), their accuracy and mean confidence, and the
+    reliability bins; ``reliability`` writes the reliability diagram there as a PNG.
     """
     fld = resolve_field(field)
     if fld.startswith("meta:"):
@@ -376,6 +385,9 @@ def evaluate_tags(gold_path: str | Path, pred_path: str | Path, field: str = "up
     total = labelled = correct = 0
     g_seqs: list[list[str]] = []
     p_seqs: list[list[str]] = []
+    confs: list[float] = []
+    hits: list[bool] = []
+    per_label: dict[str, Counter[str]] = {}
     for k in range(len(gold.sentences)):
         gw, pw = gold.words(k), pred.words(k)
         if len(gw) != len(pw):
@@ -389,9 +401,20 @@ def evaluate_tags(gold_path: str | Path, pred_path: str | Path, field: str = "up
             if g in EMPTY:
                 continue
             total += 1
+            c = per_label.setdefault(g, Counter())
+            c["support"] += 1
             if p not in EMPTY:
                 labelled += 1
                 correct += p == g
+                c["correct"] += p == g
+                prob = (b.get("misc") or {}).get(PROB_KEY)
+                if prob is not None:
+                    try:
+                        confs.append(float(prob))
+                    except ValueError:
+                        raise InputError(f"sentence {k + 1}: {PROB_KEY}={prob!r} is not a number",
+                                         path=pred.path, line=pred.lines[k]) from None
+                    hits.append(p == g)
         g_seqs.append(gs)
         p_seqs.append(ps)
     out: dict[str, Any] = {
@@ -402,7 +425,20 @@ def evaluate_tags(gold_path: str | Path, pred_path: str | Path, field: str = "up
         "accuracy": correct / labelled if labelled else 0.0,
         "coverage": labelled / total if total else 0.0,
         "accuracy_all": correct / total if total else 0.0,
+        "per_label": {lab: {"support": c["support"], "accuracy": c["correct"] / c["support"]}
+                      for lab, c in sorted(per_label.items())},
     }
+    if confs:
+        from ..teacher.calibration import ece, plot_reliability, reliability_bins
+
+        out["calibration"] = {"key": PROB_KEY, "tokens": len(confs), "ece": ece(confs, hits, n_bins),
+                              "accuracy": sum(hits) / len(hits), "confidence": sum(confs) / len(confs),
+                              "bins": reliability_bins(confs, hits, n_bins)}
+        if reliability is not None:
+            plot_reliability(confs, hits, reliability, n_bins=n_bins)
+    elif reliability is not None:
+        raise ConfigError(f"no predicted token carries a probability (MISC {PROB_KEY}=...): nothing to plot; "
+                          "label the file with `xdata teacher label`")
     if is_bio_labels([t for s in g_seqs for t in s]):
         tp = n_pred = n_gold = 0
         per: dict[str, Counter[str]] = {}

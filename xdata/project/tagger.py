@@ -154,9 +154,13 @@ class SoftmaxTagger:
             W[uniq] -= lr * mh / (np.sqrt(vh) + 1e-8)
         return cls(labels, W, n_buckets)
 
-    def predict_proba(self, feats: list[list[str]]) -> np.ndarray:
+    def logits(self, feats: list[list[str]]) -> np.ndarray:
+        """(n, n_labels) unnormalised scores (the teacher wrapper scales them by a temperature)."""
         flat, ptr = self._ids(feats, self.n_buckets)
-        logits = np.add.reduceat(self.weights[flat], ptr[:-1], axis=0)
+        return np.add.reduceat(self.weights[flat], ptr[:-1], axis=0)
+
+    def predict_proba(self, feats: list[list[str]]) -> np.ndarray:
+        logits = self.logits(feats)
         logits -= logits.max(axis=1, keepdims=True)
         p = np.exp(logits)
         return p / p.sum(axis=1, keepdims=True)

@@ -1,0 +1,102 @@
+"""A transformers token-classification model as a teacher.
+
+The model is loaded once per process (the step's ``setup`` runs once per worker), runs on the
+CPU with one intra-op thread by default (a model's floating-point sums change with the thread
+count; a fixed count keeps the output bytes the same whatever the number of workers), and sees
+length-bucketed batches: sentences sorted by subword count, each batch's padded size under
+``max_tokens``, results restored to input order. The words are given to the tokenizer as they
+are (``is_split_into_words``; a fast tokenizer is required for the subword -> word map) and the
+subword logits are pooled to words by :func:`xdata.teacher.pool_subwords` (``first`` or
+``mean``).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+import numpy as np
+
+from ..errors import ConfigError
+from ..models import model_digest, resolve_model_dir
+from . import Teacher, pool_subwords
+
+
+class HFTokenTeacher(Teacher):
+    """``AutoModelForTokenClassification`` + its fast tokenizer, from a local directory or the hub cache."""
+
+    kind = "hf-token"
+
+    def __init__(self, model: str, *, pooling: str = "first", threads: int = 0, max_tokens: int = 4096,
+                 max_batch: int = 64, revision: str | None = None) -> None:
+        import torch
+        import transformers
+        from transformers import AutoModelForTokenClassification, AutoTokenizer
+
+        from ..backtranslate import default_threads
+
+        transformers.utils.logging.set_verbosity_error()
+        transformers.utils.logging.disable_progress_bar()
+        self.model_name = model
+        self.dir = resolve_model_dir(model, revision)
+        self.pooling = pooling
+        self.max_tokens = max_tokens
+        self.max_batch = max_batch
+        torch.set_num_threads(threads or default_threads())
+        try:
+            self.tokenizer = AutoTokenizer.from_pretrained(self.dir)
+            self.model = AutoModelForTokenClassification.from_pretrained(self.dir)
+        except (OSError, ValueError) as e:
+            raise ConfigError(f"cannot load a token-classification model from {self.dir.name!r}: {e}") from None
+        if not getattr(self.tokenizer, "is_fast", False):
+            raise ConfigError(f"{self.dir.name}: the teacher needs a fast tokenizer (tokenizer.json) to map subwords to words")
+        self.model.eval()
+        cfg = self.model.config
+        self.labels = [str(cfg.id2label[i]) for i in range(cfg.num_labels)]
+        limit = int(getattr(cfg, "max_position_embeddings", 0) or 512)
+        tok_max = int(getattr(self.tokenizer, "model_max_length", limit) or limit)
+        self.max_input = min(limit, tok_max)
+        self._digest: str | None = None
+
+    @property
+    def digest(self) -> str:
+        if self._digest is None:
+            self._digest = model_digest(self.dir)
+        return self._digest
+
+    def describe(self) -> dict[str, Any]:
+        return {"kind": self.kind, "model": self.dir.name, "model_type": self.model.config.model_type,
+                "labels": len(self.labels), "pooling": self.pooling, "digest": self.digest}
+
+    def encode(self, sentences: Sequence[Sequence[str]]) -> tuple[list[list[int]], list[list[int | None]]]:
+        """Subword ids and, per subword, the index of its word (``None`` for special tokens)."""
+        if not sentences:
+            return [], []
+        enc = self.tokenizer([list(s) for s in sentences], is_split_into_words=True, truncation=True,
+                             max_length=self.max_input)
+        return list(enc["input_ids"]), [enc.word_ids(i) for i in range(len(sentences))]
+
+    def logprobs(self, sentences: Sequence[Sequence[str]]) -> list[np.ndarray]:
+        import torch
+
+        from ..backtranslate import plan_batches
+
+        out: list[np.ndarray] = [np.zeros((0, len(self.labels)))] * len(sentences)
+        todo = [k for k, s in enumerate(sentences) if len(s)]
+        ids, wids = self.encode([sentences[k] for k in todo])
+        pad = self.tokenizer.pad_token_id if self.tokenizer.pad_token_id is not None else 0
+        for batch in plan_batches([len(x) for x in ids], self.max_tokens, self.max_batch):
+            longest = max(len(ids[r]) for r in batch)
+            inp = torch.full((len(batch), longest), pad, dtype=torch.long)
+            mask = torch.zeros((len(batch), longest), dtype=torch.long)
+            for b, r in enumerate(batch):
+                inp[b, :len(ids[r])] = torch.tensor(ids[r])
+                mask[b, :len(ids[r])] = 1
+            with torch.inference_mode():
+                logits = self.model(input_ids=inp, attention_mask=mask).logits.float().numpy()
+            for b, r in enumerate(batch):
+                k = todo[r]
+                out[k] = pool_subwords(logits[b, :len(ids[r])], wids[r], len(sentences[k]), self.pooling)
+        return out
+
+
+__all__ = ["HFTokenTeacher"]
