@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from .errors import ConfigError, MissingDependency
 
@@ -61,3 +62,23 @@ def _files_digest(files: tuple[tuple[str, str, int, int], ...]) -> str:
     for rel, path, _size, _mtime in files:
         h.update(rel.encode("utf-8") + b"\0" + digest_file(path).encode("ascii") + b"\n")
     return h.hexdigest()
+
+
+def load_transformers(auto_class: str, model: str, *, revision: str | None = None, threads: int = 1,
+                      what: str = "model", name: str | None = None, **load_kw: Any) -> tuple[Path, Any, Any]:
+    """(directory, tokenizer, model) of a local transformers model (or a hub name in the local
+    cache), loaded quietly on ``threads`` torch threads; ``auto_class`` names the transformers Auto
+    class (e.g. ``AutoModelForSeq2SeqLM``). A directory that does not hold one is a one-line error."""
+    import torch
+    import transformers
+
+    transformers.utils.logging.set_verbosity_error()
+    transformers.utils.logging.disable_progress_bar()
+    d = resolve_model_dir(model, revision)
+    torch.set_num_threads(threads)
+    try:
+        tokenizer = transformers.AutoTokenizer.from_pretrained(d)
+        net = getattr(transformers, auto_class).from_pretrained(d, **load_kw)
+    except (OSError, ValueError) as e:
+        raise ConfigError(f"cannot load a {what} from {(name or d.name)!r}: {e}") from None
+    return d, tokenizer, net

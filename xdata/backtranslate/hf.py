@@ -66,25 +66,19 @@ class HFEngine:
         if dtype not in _DTYPES:
             raise ConfigError(f"dtype must be one of {', '.join(_DTYPES)}, got {dtype!r}")
         import torch
-        import transformers
-        from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
 
-        transformers.utils.logging.set_verbosity_error()
-        transformers.utils.logging.disable_progress_bar()
+        from ..models import load_transformers
+
         self.model_name = model
-        self.dir = resolve_model_dir(model, revision)
         self.revision = revision
         self.out_lang = out_lang
         self.device = device
         self.dtype = dtype
         self.max_tokens = max_tokens
         self.max_batch = max_batch
-        torch.set_num_threads(threads or default_threads())
-        try:
-            self.tokenizer = AutoTokenizer.from_pretrained(self.dir)
-            self.model = AutoModelForSeq2SeqLM.from_pretrained(self.dir, dtype=getattr(torch, dtype))
-        except (OSError, ValueError) as e:
-            raise ConfigError(f"cannot load a seq2seq model from {display_name(model)!r}: {e}") from None
+        self.dir, self.tokenizer, self.model = load_transformers(
+            "AutoModelForSeq2SeqLM", model, revision=revision, threads=threads or default_threads(),
+            what="seq2seq model", name=display_name(model), dtype=getattr(torch, dtype))
         self.model.to(device).eval()
         self.multilingual = has_lang_tokens(self.tokenizer)
         self.forced_bos: int | None = None

@@ -17,7 +17,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from ..errors import ConfigError
-from ..models import model_digest, resolve_model_dir
+from ..models import model_digest
 from . import Teacher, pool_subwords
 
 
@@ -28,25 +28,16 @@ class HFTokenTeacher(Teacher):
 
     def __init__(self, model: str, *, pooling: str = "first", threads: int = 0, max_tokens: int = 4096,
                  max_batch: int = 64, revision: str | None = None) -> None:
-        import torch
-        import transformers
-        from transformers import AutoModelForTokenClassification, AutoTokenizer
-
         from ..backtranslate import default_threads
+        from ..models import load_transformers
 
-        transformers.utils.logging.set_verbosity_error()
-        transformers.utils.logging.disable_progress_bar()
         self.model_name = model
-        self.dir = resolve_model_dir(model, revision)
         self.pooling = pooling
         self.max_tokens = max_tokens
         self.max_batch = max_batch
-        torch.set_num_threads(threads or default_threads())
-        try:
-            self.tokenizer = AutoTokenizer.from_pretrained(self.dir)
-            self.model = AutoModelForTokenClassification.from_pretrained(self.dir)
-        except (OSError, ValueError) as e:
-            raise ConfigError(f"cannot load a token-classification model from {self.dir.name!r}: {e}") from None
+        self.dir, self.tokenizer, self.model = load_transformers(
+            "AutoModelForTokenClassification", model, revision=revision, threads=threads or default_threads(),
+            what="token-classification model")
         if not getattr(self.tokenizer, "is_fast", False):
             raise ConfigError(f"{self.dir.name}: the teacher needs a fast tokenizer (tokenizer.json) to map subwords to words")
         self.model.eval()
