@@ -55,7 +55,7 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import TYPE_CHECKING, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 from ..errors import ConfigError
 
@@ -156,8 +156,8 @@ class TokenView:
             return pri
         from dataclasses import replace
 
-        def merge(d: dict, key) -> dict:  # type: ignore[type-arg,no-untyped-def]
-            out: dict = {}
+        def merge(d: dict[Any, float], key: Callable[[Any], Any]) -> dict[Any, float]:
+            out: dict[Any, float] = {}
             for k, v in d.items():
                 nk = key(k)
                 out[nk] = out.get(nk, 0.0) + v
