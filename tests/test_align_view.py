@@ -151,3 +151,18 @@ def test_view_lowers_aer_of_the_builtin_aligner(pair):
     with_view = aer(gold, [set(x) for x in align_corpus(src, tgt, method="builtin").links])["aer"]
     without = aer(gold, [set(x) for x in align_corpus(src, tgt, method="builtin", view="none").links])["aer"]
     assert with_view < without, (pair, with_view, without)
+
+
+def test_align_step_records_the_saved_aligners_view(tmp_path):
+    from xdata.align.step import Align
+
+    align_corpus(SRC, TGT, method="builtin", save_model=tmp_path / "stem")
+    align_corpus(SRC, TGT, method="builtin", save_model=tmp_path / "none", view="none")
+    for name, spec in (("stem", "stem.v1"), ("none", "none")):
+        step = Align(model_dir=str(tmp_path / name))
+        res = step.resources()
+        assert res["view"] == spec and res["aligner"] == HMMAligner.load(tmp_path / name).digest
+        assert Align(model_dir=str(tmp_path / name), view=name).resources() == res
+    assert HMMAligner.load(tmp_path / "stem").digest != HMMAligner.load(tmp_path / "none").digest
+    with pytest.raises(ConfigError, match="trained on 'stem'"):
+        Align(model_dir=str(tmp_path / "stem"), view="none")
