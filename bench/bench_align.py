@@ -1,25 +1,39 @@
-"""Word alignment AER on the shared gold sets: xdata's aligners vs plain eflomal, same run.
+"""Word alignment AER on gold sets: xdata's aligners vs plain eflomal, with and without alignment tokens.
 
-For en-de (RWTH Europarl, 508 pairs) and en-fr (Hansards WPT03, 447 pairs), trained on the gold
-sentences (plus, for en-fr with ``--extra``, the 100k unannotated Hansards pairs, or their first
-``--extra-n N``):
+Any directory holding a gold set can be given (``--gold DIR``, repeatable; default: the shared
+en-de and en-fr sets, ``../shared/data/alignment/{en-de,en-fr}``). A gold set directory holds:
+
+* ``src.txt``, ``tgt.txt``: the annotated sentence pairs, one a line, tokens separated by
+  spaces (``line.split()``); **every line is a test line**: the pairs are aligned (trained on
+  without their links, as an unsupervised aligner is) and every line is scored;
+* ``gold.txt``: line-parallel Pharaoh links, 0-based ``i-j`` (sure) and ``i?j`` (possible),
+  source index first; an empty line is a pair without links. AER uses S = sure and P = sure +
+  possible links (Och & Ney);
+* optionally ``train.src.txt[.gz]``/``train.tgt.txt[.gz]``: unannotated parallel text in the
+  same tokenization, added to training with ``--extra`` / ``--extra-n N`` (never scored).
+
+The dictionary ``../shared/data/dictionaries/muse_<DIR name>.txt`` (e.g. ``muse_en-de.txt``) is
+used as lexical priors when it exists (``--no-lexicon`` skips those rows).
+
+Each system runs twice, on the words as given (view ``none``) and on xdata's default alignment
+tokens (view ``stem``, :mod:`xdata.align.view`; for plain eflomal the view is applied to the text
+it is given, and its links map back to the words unchanged):
 
 * baseline: eflomal through its own API with its defaults (``eflomal.Aligner().align``), then
   grow-diag-final-and (needs the ``eflomal`` extra);
 * ``xdata builtin`` (IBM 1 -> HMM by agreement) and ``xdata eflomal`` (through xdata), each with
   every symmetrization, from one training run each (the time is that run's);
-* ``+MUSE priors``: the MUSE en-xx dictionary as lexical priors (``--no-lexicon`` skips these);
-* ``--priors-from-extra`` (en-fr, with extra text): the "saved priors align small batches
-  consistently" use: align the extra text alone, save priors from its links to a file
-  (``xdata align --save-priors``), then align only the gold pairs with those priors
-  (``--priors``); also the saved builtin model (``--save-model`` / ``--from-model``). The time
-  of these rows is the gold alignment alone; training is printed apart.
+* ``xdata default``: ``align_corpus`` with no option but the view (what ``xdata align`` runs);
+* ``+MUSE priors``: builtin and eflomal with the MUSE dictionary as priors;
+* ``--priors-from-extra`` (with extra text, default view only): align the extra text alone, save
+  priors from its links (``xdata align --save-priors``), then align only the gold pairs with
+  those priors (``--priors``); also the saved builtin model (``--save-model`` / ``--from-model``).
 
-Prints a table (precision, recall, AER, wall time, seconds per 10k training pairs) and the
-ratios builtin / eflomal per symmetrization (AER difference, time ratio) and builtin / baseline.
+Prints every row (precision, recall, AER, wall time, seconds per 10k training pairs), then a
+summary table: AER at grow-diag-final-and per gold set and view.
 
-    python bench/bench_align.py [--pairs en-de en-fr] [--extra | --extra-n N] [--priors-from-extra]
-                                [--no-lexicon] [--json OUT]
+    python bench/bench_align.py [--gold DIR ...] [--extra | --extra-n N] [--priors-from-extra]
+                                [--no-lexicon] [--views none stem] [--json OUT]
 """
 
 from __future__ import annotations
@@ -31,7 +45,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from xdata.align import HEURISTICS, aer, align_corpus, parse_links, read_pharaoh, symmetrize
+from xdata.align import HEURISTICS, aer, align_corpus, get_view, parse_links, read_pharaoh, symmetrize
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 GDFA = "grow-diag-final-and"
@@ -70,7 +84,10 @@ def score(gold, src, tgt, fwd, bwd, sym):
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--pairs", nargs="+", default=["en-de", "en-fr"])
+    ap.add_argument("--gold", type=Path, action="append", default=[],
+                    help="A gold set directory (src.txt, tgt.txt, gold.txt); repeatable. Default: the shared en-de, en-fr.")
+    ap.add_argument("--pairs", nargs="+", default=[], help="Shorthand: shared gold sets by name (en-de en-fr).")
+    ap.add_argument("--views", nargs="+", default=["none", "stem"], help="Alignment token views to run.")
     ap.add_argument("--extra", action="store_true", help="Add the unannotated training pairs (en-fr: 100k Hansards).")
     ap.add_argument("--extra-n", type=int, default=0, help="Add only the first N of them (implies --extra).")
     ap.add_argument("--priors-from-extra", action="store_true",
@@ -91,6 +108,15 @@ def main() -> None:
         print("eflomal is not installed (pip install 'xdata[eflomal]'): baseline and eflomal rows skipped")
     methods = ["builtin"] + (["eflomal"] if have_eflomal else [])
     rows: list[dict] = []
+    for v in args.views:
+        get_view(v)
+    dirs = list(args.gold) + [DATA / "alignment" / p for p in args.pairs]
+    if not dirs:
+        dirs = [DATA / "alignment" / p for p in ("en-de", "en-fr")]
+    for d in dirs:
+        missing = [f for f in ("src.txt", "tgt.txt", "gold.txt") if not (d / f).is_file()]
+        if missing:
+            ap.error(f"{d}: missing {', '.join(missing)}")
     print(f"{'set':12} {'system':30} {'symmetrization':20} {'P':>6} {'R':>6} {'AER':>6} {'time':>8} {'s/10k':>8}")
 
     def emit(pair: str, system: str, sym: str, r: dict, secs: float, n: int) -> None:
@@ -100,45 +126,58 @@ def main() -> None:
         print(f"{pair:12} {system:30} {sym:20} {r['precision']:6.3f} {r['recall']:6.3f} {r['aer']:6.3f}"
               f" {secs:7.1f}s {row['s_per_10k']:7.1f}s", flush=True)
 
-    for pair in args.pairs:
-        d = DATA / "alignment" / pair
+    for d in dirs:
+        pair = d.name
         src, tgt = _read(d / "src.txt"), _read(d / "tgt.txt")
         gold = read_pharaoh(d / "gold.txt", allow_possible=True)
+        if not (len(src) == len(tgt) == len(gold)):
+            raise SystemExit(f"{d}: src.txt, tgt.txt and gold.txt must have the same number of lines")
         es: list[list[str]] = []
         et: list[list[str]] = []
-        if use_extra and (d / "train.src.txt.gz").exists():
-            n_extra = args.extra_n or None
-            es, et = _read(d / "train.src.txt.gz", n_extra), _read(d / "train.tgt.txt.gz", n_extra)
-        elif use_extra:
-            print(f"{pair}: no unannotated training text; gold pairs only")
+        if use_extra:
+            train = [(d / f"train.src.txt{x}", d / f"train.tgt.txt{x}") for x in ("", ".gz")]
+            found = [(a, b) for a, b in train if a.exists() and b.exists()]
+            if found:
+                n_extra = args.extra_n or None
+                es, et = _read(found[0][0], n_extra), _read(found[0][1], n_extra)
+            else:
+                print(f"{pair}: no unannotated training text; gold pairs only")
         label = pair + (f"+{len(es) / 1000:g}k" if es else "")
         n = len(src) + len(es)
-        if have_eflomal:
-            t0 = time.perf_counter()
-            f, b = plain_eflomal(src + es, tgt + et)
-            emit(label, "baseline: eflomal API defaults", GDFA, score(gold, src, tgt, f, b, GDFA),
-                 time.perf_counter() - t0, n)
-        for method in methods:
-            t0 = time.perf_counter()
-            res = align_corpus(src, tgt, method=method, extra_src=es or None, extra_tgt=et or None)
-            secs = time.perf_counter() - t0
-            for sym in HEURISTICS:
-                emit(label, f"xdata {method}", sym, score(gold, src, tgt, res.fwd, res.bwd, sym), secs, n)
         lex = DATA / "dictionaries" / f"muse_{pair}.txt"
-        if not args.no_lexicon and lex.exists():
-            from xdata.align.priors import load_priors
-
+        for view in args.views:
+            tv = get_view(view)
+            vl = f"{label}/{view}"
+            if have_eflomal:
+                t0 = time.perf_counter()
+                f, b = plain_eflomal(tv.sentences(src + es), tv.sentences(tgt + et))
+                emit(vl, "baseline: eflomal API defaults", GDFA, score(gold, src, tgt, f, b, GDFA),
+                     time.perf_counter() - t0, n)
             for method in methods:
                 t0 = time.perf_counter()
-                res = align_corpus(src, tgt, method=method, extra_src=es or None, extra_tgt=et or None,
-                                   priors=load_priors(lex, weight=0.1))
-                emit(label, f"xdata {method}+MUSE priors", GDFA, score(gold, src, tgt, res.fwd, res.bwd, GDFA),
-                     time.perf_counter() - t0, n)
+                res = align_corpus(src, tgt, method=method, extra_src=es or None, extra_tgt=et or None, view=view)
+                secs = time.perf_counter() - t0
+                for sym in HEURISTICS:
+                    emit(vl, f"xdata {method}", sym, score(gold, src, tgt, res.fwd, res.bwd, sym), secs, n)
+            t0 = time.perf_counter()
+            res = align_corpus(src, tgt, extra_src=es or None, extra_tgt=et or None, view=view)
+            emit(vl, f"xdata default ({res.method.split('+')[0]})", GDFA,
+                 score(gold, src, tgt, res.fwd, res.bwd, GDFA), time.perf_counter() - t0, n)
+            if not args.no_lexicon and lex.exists():
+                from xdata.align.priors import load_priors
+
+                for method in methods:
+                    t0 = time.perf_counter()
+                    res = align_corpus(src, tgt, method=method, extra_src=es or None, extra_tgt=et or None,
+                                       priors=load_priors(lex, weight=0.1), view=view)
+                    emit(vl, f"xdata {method}+MUSE priors", GDFA, score(gold, src, tgt, res.fwd, res.bwd, GDFA),
+                         time.perf_counter() - t0, n)
         if args.priors_from_extra and es:
             from xdata.align.hmm import HMMAligner
             from xdata.align.priors import load_priors, priors_from_links, write_priors
 
             glabel = f"{pair}(gold)"
+            tv = get_view()
             with tempfile.TemporaryDirectory() as tmp:
                 for method in methods:
                     t0 = time.perf_counter()
@@ -149,7 +188,8 @@ def main() -> None:
                     save = Path(tmp) / f"{method}.model" if method == "builtin" else None
                     big = align_corpus(es, et, method=method, save_model=save)
                     path = Path(tmp) / f"{method}.priors"
-                    write_priors(path, priors_from_links(es, et, big.fwd, big.bwd))
+                    # saved in the view the aligner saw, as `xdata align --save-priors` does
+                    write_priors(path, priors_from_links(tv.sentences(es), tv.sentences(et), big.fwd, big.bwd))
                     t1 = time.perf_counter()
                     print(f"{'':12} ({method}: aligning {len(es):,} extra pairs and saving priors"
                           f"{' and the model' if save else ''} took {t1 - t0:.1f}s)", flush=True)
@@ -162,21 +202,21 @@ def main() -> None:
                         emit(glabel, f"{method}: gold, saved model", GDFA,
                              score(gold, src, tgt, r.fwd, r.bwd, GDFA), time.perf_counter() - t2, len(src))
     print()
-    for pair in dict.fromkeys(r["pair"] for r in rows):
-        pick = {(r["system"], r["sym"]): r for r in rows if r["pair"] == pair}
-        base = pick.get(("baseline: eflomal API defaults", GDFA))
-        if ("xdata builtin", GDFA) not in pick:
-            continue
-        if ("xdata eflomal", GDFA) in pick:
-            for sym in HEURISTICS:
-                b, e = pick[("xdata builtin", sym)], pick[("xdata eflomal", sym)]
-                print(f"{pair:12} {sym:20} builtin/eflomal: AER {b['aer']:.3f} vs {e['aer']:.3f} "
-                      f"(difference {b['aer'] - e['aer']:+.3f}), time ratio {b['seconds'] / max(e['seconds'], 1e-9):.2f}x")
-        if base:
-            ours = pick[("xdata builtin", GDFA)]
-            print(f"{pair:12} builtin vs baseline (plain eflomal, {GDFA}): AER {ours['aer']:.3f} vs {base['aer']:.3f} "
-                  f"(difference {ours['aer'] - base['aer']:+.3f}), time ratio "
-                  f"{ours['seconds'] / max(base['seconds'], 1e-9):.2f}x")
+    cols = [("baseline: eflomal API defaults", "plain eflomal"), ("xdata builtin", "builtin"),
+            ("xdata eflomal", "xdata eflomal"), ("xdata default", "default"),
+            ("xdata builtin+MUSE priors", "builtin+MUSE"), ("xdata eflomal+MUSE priors", "eflomal+MUSE")]
+    print(f"AER, {GDFA} (lower is better)")
+    print("| gold set | view | " + " | ".join(c for _, c in cols) + " |")
+    print("|---|---|" + "---|" * len(cols))
+    for key in dict.fromkeys(r["pair"] for r in rows if "/" in r["pair"]):
+        set_name, view = key.rsplit("/", 1)
+        got = {}
+        for r in rows:
+            if r["pair"] == key and r["sym"] == GDFA:
+                for system, col in cols:
+                    if r["system"] == system or (system == "xdata default" and r["system"].startswith(system)):
+                        got[col] = r["aer"]
+        print(f"| {set_name} | {view} | " + " | ".join(f"{got[c]:.3f}" if c in got else "-" for _, c in cols) + " |")
     if args.json:
         args.json.write_text(json.dumps(rows, indent=1))
 

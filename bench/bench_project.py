@@ -12,7 +12,10 @@ those pairs only; the target gold is read only to score.
 * xdata + MUSE: the same with the MUSE en-xx dictionary as alignment priors (``--lexicon``),
   when ../shared/data/dictionaries has it (``--no-lexicon`` skips this row).
 
-    python bench/bench_project.py [--langs de fr es] [--data ../shared/data/pud] [--no-lexicon]
+The xdata rows use the default alignment tokens (``--view stem``); ``--view none`` aligns the
+forms as given.
+
+    python bench/bench_project.py [--langs de fr es] [--data ../shared/data/pud] [--no-lexicon] [--view stem|fold|none]
 """
 
 from __future__ import annotations
@@ -65,6 +68,7 @@ def main() -> None:
     ap.add_argument("--data", type=Path, default=DATA)
     ap.add_argument("--no-lexicon", action="store_true", help="Skip the run with MUSE priors.")
     ap.add_argument("--method", default="auto", help="xdata's aligner (auto | eflomal | builtin | ...).")
+    ap.add_argument("--view", default="stem", help="xdata's alignment tokens (stem | fold | none).")
     args = ap.parse_args()
     src = args.data / "en_pud-ud-test.conllu"
     rows, lex_rows = [], []
@@ -75,20 +79,20 @@ def main() -> None:
         t1 = time.perf_counter()
         with tempfile.TemporaryDirectory() as d:
             out = Path(d) / "pred.conllu"
-            rep = project_conllu(src, tgt, out, "upos", method=args.method)
+            rep = project_conllu(src, tgt, out, "upos", method=args.method, view=args.view)
             t2 = time.perf_counter()
             ours = evaluate_tags(tgt, out, "upos")
         rows.append((lang, base, ours))
         print(f"en->{lang}  baseline (plain eflomal+gdfa+majority): all {base['accuracy_all']:.3f}  "
               f"acc {base['accuracy']:.3f} on {base['coverage']:.1%}  [{t1 - t0:.0f}s]")
-        print(f"en->{lang}  xdata default ({rep.method}, retag): all {ours['accuracy_all']:.3f}  "
+        print(f"en->{lang}  xdata default ({rep.method}, {rep.view}, retag): all {ours['accuracy_all']:.3f}  "
               f"acc {ours['accuracy']:.3f} on {ours['coverage']:.1%}  [{t2 - t1:.0f}s]  "
               f"ratio {ours['accuracy_all'] / base['accuracy_all']:.2f}x", flush=True)
         lex = args.data.parent / "dictionaries" / f"muse_en-{lang}.txt"
         if not args.no_lexicon and lex.exists():
             with tempfile.TemporaryDirectory() as d:
                 out = Path(d) / "pred.conllu"
-                rep = project_conllu(src, tgt, out, "upos", method=args.method, lexicon=lex)
+                rep = project_conllu(src, tgt, out, "upos", method=args.method, lexicon=lex, view=args.view)
                 t3 = time.perf_counter()
                 withlex = evaluate_tags(tgt, out, "upos")
             lex_rows.append(withlex)

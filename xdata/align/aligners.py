@@ -31,6 +31,7 @@ class Capabilities:
     takes_priors: bool  # uses lexical priors (a lexicon or saved priors)
     deterministic: bool  # the same input and seed give the same links
     directional: bool  # gives links in both directions, combined by a symmetrization heuristic
+    token_view: bool = False  # aligns a view of the words (xdata.align.view), e.g. stems; links index the words
 
 
 class Aligner(ABC):
@@ -42,8 +43,13 @@ class Aligner(ABC):
     @abstractmethod
     def align(self, src: list[list[str]], tgt: list[list[str]], *, sym: str = "grow-diag-final-and",
               extra_src: list[list[str]] | None = None, extra_tgt: list[list[str]] | None = None,
-              priors: AlignPriors | None = None, progress: Callable[[str], None] | None = None) -> AlignResult:
-        """Links for each pair (and, for directional aligners, both directions before symmetrization)."""
+              priors: AlignPriors | None = None, progress: Callable[[str], None] | None = None,
+              view: str | None = None) -> AlignResult:
+        """Links for each pair (and, for directional aligners, both directions before symmetrization).
+
+        ``view`` (aligners with ``capabilities.token_view``): the alignment tokens
+        (:mod:`xdata.align.view`) the aligner sees instead of the words, ``None`` for the words
+        as given (a saved aligner: the view it was trained with); links index the words."""
 
     def check(self, *, priors: Any = None, extra: bool = False, save: bool = False) -> None:
         """Refuse options this aligner would silently ignore (before any work)."""
@@ -56,14 +62,14 @@ class Aligner(ABC):
 
 
 def symmetrized(name: str, src: list[list[str]], tgt: list[list[str]], fwd: list[Links], bwd: list[Links],
-                sym: str) -> AlignResult:
+                sym: str, view: str = "none") -> AlignResult:
     """Combine directional links per pair; the score is the agreement of the two directions."""
     links, scores = [], []
     for k in range(len(src)):
         f, b = fwd[k], bwd[k]
         links.append(sorted(symmetrize(f, b, len(src[k]), len(tgt[k]), sym)))
         scores.append(2 * len(f & b) / (len(f) + len(b)) if (f or b) else 0.0)
-    return AlignResult(links, scores, f"{name}+{sym}", fwd[:len(src)], bwd[:len(src)])
+    return AlignResult(links, scores, f"{name}+{sym}", fwd[:len(src)], bwd[:len(src)], view=view)
 
 
 class BuiltinAligner(Aligner):
@@ -72,7 +78,8 @@ class BuiltinAligner(Aligner):
     each pair on its own)."""
 
     name = "builtin"
-    capabilities = Capabilities(trainable=True, saveable=True, takes_priors=True, deterministic=True, directional=True)
+    capabilities = Capabilities(trainable=True, saveable=True, takes_priors=True, deterministic=True, directional=True,
+                                token_view=True)
 
     def __init__(self, *, save_model: str | Path | None = None, load_model: str | Path | None = None,
                  **_: Any) -> None:
@@ -80,19 +87,25 @@ class BuiltinAligner(Aligner):
 
     def align(self, src: list[list[str]], tgt: list[list[str]], *, sym: str = "grow-diag-final-and",
               extra_src: list[list[str]] | None = None, extra_tgt: list[list[str]] | None = None,
-              priors: AlignPriors | None = None, progress: Callable[[str], None] | None = None) -> AlignResult:
+              priors: AlignPriors | None = None, progress: Callable[[str], None] | None = None,
+              view: str | None = None) -> AlignResult:
         from .hmm import HMMAligner, train_and_align
+        from .view import get_view
 
         if self.load_model is not None:
             if priors is not None or extra_src:
                 raise ConfigError("a saved aligner aligns with fixed parameters: priors and extra training text "
                                   "apply when training it")
-            return HMMAligner.load(self.load_model).align(src, tgt, sym)
+            model = HMMAligner.load(self.load_model)
+            if view is not None and get_view(view).name != model.view:
+                raise ConfigError(f"the saved aligner was trained on the {model.view!r} token view, not {view!r}; "
+                                  "align with its own view (leave the view unset)")
+            return model.align(src, tgt, sym)
         model, fwd, bwd = train_and_align(src + (extra_src or []), tgt + (extra_tgt or []), priors=priors,
-                                          n_decode=len(src), progress=progress)
+                                          n_decode=len(src), progress=progress, view=view or "none")
         if self.save_model is not None:
             model.save(self.save_model)
-        return symmetrized(self.name, src, tgt, fwd, bwd, sym)
+        return symmetrized(self.name, src, tgt, fwd, bwd, sym, get_view(model.view).spec)
 
 
 def _one_word(token: str) -> str:
@@ -106,7 +119,7 @@ class EflomalAligner(Aligner):
 
     name = "eflomal"
     capabilities = Capabilities(trainable=True, saveable=False, takes_priors=True, deterministic=False,
-                                directional=True)
+                                directional=True, token_view=True)
 
     def __init__(self, **_: Any) -> None:
         try:
@@ -116,12 +129,16 @@ class EflomalAligner(Aligner):
 
     def align(self, src: list[list[str]], tgt: list[list[str]], *, sym: str = "grow-diag-final-and",
               extra_src: list[list[str]] | None = None, extra_tgt: list[list[str]] | None = None,
-              priors: AlignPriors | None = None, progress: Callable[[str], None] | None = None) -> AlignResult:
+              priors: AlignPriors | None = None, progress: Callable[[str], None] | None = None,
+              view: str | None = None) -> AlignResult:
         import eflomal
 
         from .priors import write_priors
+        from .view import get_view
 
-        all_s, all_t = src + (extra_src or []), tgt + (extra_tgt or [])
+        tv = get_view(view or "none")
+        all_s, all_t = tv.sentences(src + (extra_src or [])), tv.sentences(tgt + (extra_tgt or []))
+        priors = tv.priors(priors)
         with tempfile.TemporaryDirectory() as d:
             ps, pt = Path(d) / "s", Path(d) / "t"
             ps.write_text("".join(" ".join(map(_one_word, s)) + "\n" for s in all_s), encoding="utf-8")
@@ -136,7 +153,7 @@ class EflomalAligner(Aligner):
                                         links_filename_rev=str(Path(d) / "rev"), quiet=True, priors_input=fp)
             fwd = [parse_links(line)[0] for line in (Path(d) / "fwd").read_text().splitlines()]
             rev = [parse_links(line)[0] for line in (Path(d) / "rev").read_text().splitlines()]
-        return symmetrized(self.name, src, tgt, fwd, rev, sym)
+        return symmetrized(self.name, src, tgt, fwd, rev, sym, tv.spec)
 
 
 #: Method name -> aligner class ("module:class", imported when used).

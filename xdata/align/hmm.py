@@ -16,7 +16,9 @@ as pseudo-counts to the expected counts in every M-step; jump priors likewise. A
 :class:`HMMAligner` can be saved and loaded, and aligns new sentences with fixed parameters
 (each pair on its own, so the result does not depend on how sentences are batched).
 
-Words are compared lower-cased. Links are ``(source index, target index)``.
+Words are compared lower-cased. A model trained on a token view (``view="stem"``, see
+:mod:`xdata.align.view`) records it, and maps the words it decodes through the same view.
+Links are ``(source index, target index)`` of the words as given.
 """
 
 from __future__ import annotations
@@ -388,15 +390,24 @@ class HMMAligner:
         self.fwd: _Direction | None = None  # each target word picks a source position
         self.bwd: _Direction | None = None
         self.priors_digest = ""
+        self.view = "none"  # the token view (xdata.align.view) the vocabularies are in
         self.log: list[dict[str, float]] = []
 
     # -- training -------------------------------------------------------------------------------
     @classmethod
     def train(cls, src: Sequence[Sequence[str]], tgt: Sequence[Sequence[str]], *, priors: AlignPriors | None = None,
-              cfg: HMMConfig | None = None, progress: Callable[[str], None] | None = None) -> "HMMAligner":
+              cfg: HMMConfig | None = None, progress: Callable[[str], None] | None = None,
+              view: str = "none") -> "HMMAligner":
+        """Train on the pairs; with a token ``view`` (:mod:`xdata.align.view`) the words and the
+        priors are mapped through it, and the model keeps the view for decoding."""
+        from .view import get_view
+
         if len(src) != len(tgt):
             raise InputError(f"{len(src)} source sentences but {len(tgt)} target sentences")
         self = cls(cfg)
+        tv = get_view(view)
+        self.view = tv.name
+        src, tgt, priors = tv.sentences(src), tv.sentences(tgt), tv.priors(priors)
         e = self.src_vocab.ids(src, grow=True)
         f = self.tgt_vocab.ids(tgt, grow=True)
         self._fit(e, f, priors, progress)
@@ -479,6 +490,10 @@ class HMMAligner:
         """Per pair: fwd link posteriors (n x m) and NULL posteriors (n), bwd (m x n) and (m)."""
         if self.fwd is None or self.bwd is None:
             raise ConfigError("the aligner is not trained")
+        from .view import get_view
+
+        tv = get_view(self.view)
+        src, tgt = tv.sentences(src), tv.sentences(tgt)
         e = self.src_vocab.ids(src, grow=False)
         f = self.tgt_vocab.ids(tgt, grow=False)
         outs = []
@@ -529,14 +544,17 @@ class HMMAligner:
         fwd, bwd = self.align_directional(src, tgt)
         links = [sorted(symmetrize(a, b, len(s), len(t), sym)) for a, b, s, t in zip(fwd, bwd, src, tgt)]
         scores = [2 * len(a & b) / (len(a) + len(b)) if (a or b) else 0.0 for a, b in zip(fwd, bwd)]
-        return AlignResult(links, scores, f"builtin+{sym}", fwd, bwd)
+        from .view import get_view
+
+        return AlignResult(links, scores, f"builtin+{sym}", fwd, bwd, view=get_view(self.view).spec)
 
     # -- persistence ----------------------------------------------------------------------------
     @property
     def digest(self) -> str:
         assert self.fwd is not None and self.bwd is not None
-        h = hashlib.sha256(digest_value([self.cfg.__dict__, self.priors_digest, self.fwd.p_null,
-                                         self.bwd.p_null]).encode())
+        # the view joins the digest only when there is one (models saved before views keep their digest)
+        h = hashlib.sha256(digest_value([self.cfg.__dict__, self.priors_digest, self.fwd.p_null, self.bwd.p_null]
+                                        + ([self.view] if self.view != "none" else [])).encode())
         for words in (self.src_vocab.words, self.tgt_vocab.words):
             h.update("\x1f".join(words).encode("utf-8") + b"\x1e")
         for d in (self.fwd, self.bwd):  # the exact parameter bytes (saved and loaded losslessly)
@@ -559,7 +577,7 @@ class HMMAligner:
         tmp.replace(p / "params.npz")
         meta = {"format": FORMAT, "config": self.cfg.__dict__, "priors_digest": self.priors_digest,
                 "p_null": [self.fwd.p_null, self.bwd.p_null], "src_vocab": self.src_vocab.words,
-                "tgt_vocab": self.tgt_vocab.words, "log": self.log, "digest": self.digest}
+                "tgt_vocab": self.tgt_vocab.words, "log": self.log, "view": self.view, "digest": self.digest}
         (p / "model.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
         return p
 
@@ -583,6 +601,7 @@ class HMMAligner:
             self.src_vocab = _Vocab(meta["src_vocab"])
             self.tgt_vocab = _Vocab(meta["tgt_vocab"])
             self.priors_digest = meta["priors_digest"]
+            self.view = meta.get("view", "none")  # saved before token views: the words as given
             self.log = meta["log"]
             ne, nf = len(self.src_vocab.words), len(self.tgt_vocab.words)
             for name, (a, b), pn in (("fwd", (ne, nf), meta["p_null"][0]), ("bwd", (nf, ne), meta["p_null"][1])):
@@ -602,9 +621,10 @@ class HMMAligner:
 
 def train_and_align(src: Sequence[Sequence[str]], tgt: Sequence[Sequence[str]], *, n_decode: int | None = None,
                     priors: AlignPriors | None = None, cfg: HMMConfig | None = None,
-                    progress: Callable[[str], None] | None = None) -> tuple[HMMAligner, list[Links], list[Links]]:
+                    progress: Callable[[str], None] | None = None,
+                    view: str = "none") -> tuple[HMMAligner, list[Links], list[Links]]:
     """Train on all pairs; return the model and the directional links of the first ``n_decode``."""
-    model = HMMAligner.train(src, tgt, priors=priors, cfg=cfg, progress=progress)
+    model = HMMAligner.train(src, tgt, priors=priors, cfg=cfg, progress=progress, view=view)
     k = len(src) if n_decode is None else n_decode
     fwd, bwd = model.align_directional(src[:k], tgt[:k])
     return model, fwd, bwd

@@ -124,9 +124,13 @@ class NeuralAligner(Aligner):
 
     def align(self, src: list[list[str]], tgt: list[list[str]], *, sym: str = "grow-diag-final-and",
               extra_src: list[list[str]] | None = None, extra_tgt: list[list[str]] | None = None,
-              priors: AlignPriors | None = None, progress: Callable[[str], None] | None = None) -> AlignResult:
+              priors: AlignPriors | None = None, progress: Callable[[str], None] | None = None,
+              view: str | None = None) -> AlignResult:
         """Links per pair, each with a confidence in [0, 1] (mean similarity of its linked words).
-        ``sym`` does not apply (the links are symmetric already)."""
+        ``sym`` does not apply (the links are symmetric already); nor does a token ``view``: the
+        encoder embeds the words as given."""
+        if view not in (None, "none"):
+            raise ConfigError(f"the neural aligner embeds the words as given; token view {view!r} does not apply")
         links, scores = self.links_and_scores(src, tgt)
         return AlignResult([sorted(x) for x in links], [max(0.0, min(1.0, x)) for x in scores], self.describe())
 

@@ -34,6 +34,7 @@ class AlignParams:
     sym: str = "grow-diag-final-and"  # builtin: symmetrization
     tokenize: str = "whitespace"  # whitespace | words (xdata.tokenize) | columns (src_tokens/tgt_tokens)
     threads: int = 1  # neural: torch threads per worker (0: torch's default); the executor runs a worker per core
+    view: str = ""  # alignment tokens (xdata.align.view): "" = the saved aligner's own (neural: none); else must match
 
 
 class Align(MapStep):
@@ -43,6 +44,11 @@ class Align(MapStep):
     similarity of linked words (neural), in [0, 1]. Indices refer to the tokens chosen by
     ``tokenize``: whitespace-split text, xdata's word tokenizer, or the ``src_tokens`` /
     ``tgt_tokens`` columns of a previous :class:`xdata.tokenize.step.Tokenize`.
+
+    A saved builtin aligner sees the words through the token view it was trained with
+    (:mod:`xdata.align.view`; ``xdata align --save-model`` trains on ``stem`` by default); ``view``
+    may name it (an error if it differs), and ``resources()`` records it with the aligner's digest
+    (which covers it). The neural aligner embeds the words as given (``view`` ``""`` or ``none``).
     """
 
     name = "align"
@@ -73,12 +79,26 @@ class Align(MapStep):
         if p.model_dir and not (Path(p.model_dir) / "model.json").exists():
             raise InputError("not a saved xdata aligner (no model.json); expected a directory written by "
                              "`xdata align --method builtin --save-model`", path=p.model_dir)
+        if p.view:
+            from .view import get_view
+
+            get_view(p.view)
+            own = self._model_view() if p.model_dir else "none"
+            if p.view != own:
+                raise ConfigError(f"align view={p.view!r}, but the {'saved aligner was trained on' if p.model_dir else 'neural aligner embeds'} "
+                                  f"{own!r}: leave view unset or pass view={own!r}")
+
+    def _model_view(self) -> str:
+        meta = json.loads((Path(self.params.model_dir) / "model.json").read_text(encoding="utf-8"))
+        return str(meta.get("view", "none"))
 
     def resources(self) -> dict[str, str]:
         p = self.params
         if p.model_dir:
+            from .view import get_view
+
             meta = json.loads((Path(p.model_dir) / "model.json").read_text(encoding="utf-8"))
-            return {"aligner": meta["digest"]}
+            return {"aligner": meta["digest"], "view": get_view(meta.get("view", "none")).spec}
         if Path(p.model).exists():
             from ..models import model_digest
 

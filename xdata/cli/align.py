@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 import typer
 
 from .common import app, echo_json, eval_app, handle_errors
+
+if TYPE_CHECKING:
+    from ..align import AlignResult
+    from ..align.priors import AlignPriors
 
 
 def _read_tokenized(path: Path) -> list[list[str]]:
@@ -37,7 +41,8 @@ def _check_writable(path: Optional[Path], option: str) -> None:
 
 
 def _check_align_options(method: str, *, priors: Optional[Path], save_priors: Optional[Path],
-                         save_model: Optional[Path], from_model: Optional[Path], extra: bool) -> None:
+                         save_model: Optional[Path], from_model: Optional[Path], extra: bool,
+                         view: Optional[str] = None) -> None:
     """Reject option combinations that would be silently ignored, before reading any corpus
     (by the aligner's declared capabilities, not its name)."""
     from ..align import ALIGNERS, aligner_class
@@ -62,6 +67,13 @@ def _check_align_options(method: str, *, priors: Optional[Path], save_priors: Op
                                   "(pass the priors when training the saved aligner)")
         if extra:
             raise ConfigError("--train-extra-src/--train-extra-tgt are training text; --from-model trains nothing")
+    if view is not None:
+        from ..align.view import get_view
+
+        get_view(view)  # an unknown name is an error here
+        if view != "none" and not caps.token_view:
+            raise ConfigError(f"--view {view} applies to the statistical aligners, not to --method {method} "
+                              "(it embeds the words as given)")
     _check_writable(save_priors, "--save-priors")
 
 
@@ -70,6 +82,22 @@ def write_scores(path: Path, scores: list[float]) -> None:
     tmp = path.with_name(path.name + ".tmp")
     tmp.write_text("".join(f"{x:.4f}\n" for x in scores), encoding="utf-8")
     tmp.replace(path)
+
+
+def write_provenance(scores_path: Path, res: "AlignResult", *, method: str, seed: int, priors: "AlignPriors | None") -> Path:
+    """``SCORES.json`` next to the ``--scores`` file: how the links and scores were made."""
+    import json
+
+    from ..align import aligner_class
+
+    path = scores_path.with_name(scores_path.name + ".json")
+    cls = aligner_class(method)
+    meta = {"method": res.method, "view": res.view, "seed": seed, "deterministic": cls.capabilities.deterministic,
+            "pairs": len(res.links), "priors": priors.describe() if priors is not None else None}
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(meta, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    tmp.replace(path)
+    return path
 
 
 def read_extra(src: Optional[Path], tgt: Optional[Path]) -> tuple[list[list[str]] | None, list[list[str]] | None]:
@@ -122,7 +150,13 @@ def align(
                                               "training; each pair on its own, so any subset gets the same links)."),
     scores: Optional[Path] = typer.Option(None, "--scores", help="Write each pair's confidence in [0, 1], one float a "
                                           "line, line-parallel to the links (builtin/eflomal: agreement of the two "
-                                          "directions; neural: mean similarity of linked words)."),
+                                          "directions; neural: mean similarity of linked words); its "
+                                          "provenance (method, token view, seed, determinism) goes to FILE.json."),
+    view: Optional[str] = typer.Option(None, "--view", help="Alignment tokens the statistical aligners see, one per "
+                                       "word (links always index the words): stem (default: NFKC, case folding, a "
+                                       "prefix whose length depends on the script; unspaced scripts and short words "
+                                       "kept whole) | fold (NFKC + case folding) | none (the words as given). With "
+                                       "--from-model: the saved aligner's own."),
 ) -> None:
     """Word-align S and T; print one line of 0-based `i-j` links (source first) per sentence pair.
 
@@ -132,7 +166,8 @@ def align(
     from ..errors import InputError
 
     _check_align_options(method, priors=priors, save_priors=save_priors, save_model=save_model,
-                         from_model=from_model, extra=train_extra_src is not None or train_extra_tgt is not None)
+                         from_model=from_model, extra=train_extra_src is not None or train_extra_tgt is not None,
+                         view=view)
     _check_writable(scores, "--scores")
     s, t = _read_tokenized(src), _read_tokenized(tgt)
     if len(s) != len(t):
@@ -144,16 +179,21 @@ def align(
                    f"({pri.origin} {priors.name})", err=True)
     res = align_corpus(s, t, method=method, sym=sym, extra_src=es, extra_tgt=et, seed=seed, model=model, layer=layer,
                        matching=matching, priors=pri, save_model=save_model, load_model=from_model,
-                       progress=lambda msg: typer.echo(f"  {msg}", err=True))
-    typer.echo(f"aligned {len(s):,} pairs with {res.method}", err=True)
+                       progress=lambda msg: typer.echo(f"  {msg}", err=True), view=view)
+    typer.echo(f"aligned {len(s):,} pairs with {res.method} (alignment tokens: {res.view})", err=True)
     sys.stdout.write("".join(format_links(links) + "\n" for links in res.links))
     sys.stdout.flush()
     if scores is not None:
         write_scores(scores, res.scores)
+        write_provenance(scores, res, method="builtin" if from_model is not None else method, seed=seed, priors=pri)
     if save_priors is not None:
         if res.fwd is None or res.bwd is None:  # only the neural aligner, rejected above
             raise InputError("--save-priors needs a statistical aligner (builtin or eflomal), not the neural one")
-        write_priors(save_priors, priors_from_links(s, t, res.fwd, res.bwd))
+        # in the token view the aligner saw, so that --priors with the same view finds its words
+        from ..align.view import get_view
+
+        tv = get_view(res.view.split(".")[0])
+        write_priors(save_priors, priors_from_links(tv.sentences(s), tv.sentences(t), res.fwd, res.bwd))
         typer.echo(f"priors written to {save_priors} (from the {len(s):,} --src/--tgt pairs)", err=True)
     if save_model is not None:
         typer.echo(f"aligner saved to {save_model}", err=True)
@@ -201,6 +241,10 @@ def lexicon_induce(
     tgt_lang: Optional[str] = typer.Option(None, "--tgt-lang"),
     min_count: int = typer.Option(2, "--min-count", min=1),
     min_prob: float = typer.Option(0.1, "--min-prob", min=0.0, max=1.0),
+    view: Optional[str] = typer.Option(None, "--view", help="Alignment tokens the statistical aligners see, one per "
+                                       "word (links always index the words): stem (default: NFKC, case folding, a "
+                                       "prefix whose length depends on the script; unspaced scripts and short words "
+                                       "kept whole) | fold (NFKC + case folding) | none (the words as given)."),
 ) -> None:
     """Turn word alignments into a lexicon with counts and probabilities."""
     from ..align import align_corpus, read_pharaoh
@@ -209,6 +253,10 @@ def lexicon_induce(
     from ..langs import parse_lang
 
     _check_writable(out, "--out")
+    if alignment is not None and view is not None:
+        from ..errors import ConfigError
+
+        raise ConfigError("--view chooses the tokens of the aligner; with --alignment nothing is aligned")
     s, t = _read_tokenized(src), _read_tokenized(tgt)
     if len(s) != len(t):
         raise InputError(f"{src} has {len(s)} lines but {tgt} has {len(t)}", path=tgt)
@@ -222,8 +270,8 @@ def lexicon_induce(
                                  path=alignment, line=n)
         used = "given alignment"
     else:
-        res = align_corpus(s, t, method=method)
-        links, used = res.links, res.method
+        res = align_corpus(s, t, method=method, view=view)
+        links, used = res.links, f"{res.method}, alignment tokens {res.view}"
     entries = induce(s, t, links, min_count=min_count, min_prob=min_prob)
     write_lexicon(entries, out, src_lang=parse_lang(src_lang) if src_lang else None,
                   tgt_lang=parse_lang(tgt_lang) if tgt_lang else None, method=used,

@@ -30,6 +30,9 @@ def project(
     min_confidence: float = typer.Option(0.0, "--min-confidence", min=0.0, max=1.0, help="Span mode: drop spans whose link coverage is below this."),
     gold: str = typer.Option("clear", "--gold", help="What happens to the target's own value of the field: clear | misc (moved to MISC Gold<Field>=...)."),
     seed: int = typer.Option(0, "--seed"),
+    view: Optional[str] = typer.Option(None, "--view", help="Alignment tokens the aligner sees, one per word: stem "
+                                       "(default: NFKC, case folding, a script-aware prefix) | fold | none (the "
+                                       "forms as given); see `xdata align --view`."),
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace --out if it exists."),
 ) -> None:
     """Project a CoNLL-U field from S onto the tokens of T (sentences paired by order).
@@ -57,9 +60,10 @@ def project(
     rep = project_conllu(src, tgt, out, field, method=method, sym=sym, extra_src=es, extra_tgt=et, lexicon=lexicon, links=links,
                          mode=mode,
                          retag=retag, unaligned=unaligned, fallback=fallback, min_confidence=min_confidence,
-                         gold=gold, seed=seed, progress=lambda msg: typer.echo(f"  {msg}", err=True))
+                         gold=gold, seed=seed, progress=lambda msg: typer.echo(f"  {msg}", err=True), view=view)
     how = ", ".join(f"{k} {v:,}" for k, v in sorted(rep.by.items()))
-    typer.echo(f"projected {rep.field} ({rep.mode}, {rep.method}) onto {rep.sentences:,} sentences: "
+    tokens = f", alignment tokens {rep.view}" if rep.view else ""
+    typer.echo(f"projected {rep.field} ({rep.mode}, {rep.method}{tokens}) onto {rep.sentences:,} sentences: "
                f"{rep.labelled:,}/{rep.tokens:,} tokens labelled ({how}); wrote {out}", err=True)
 
 

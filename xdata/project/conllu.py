@@ -115,6 +115,7 @@ class ProjectionReport:
     by: dict[str, int] = dataclasses.field(default_factory=dict)
     spans_projected: int = 0
     spans_dropped: int = 0
+    view: str = ""  # the alignment tokens the aligner saw (xdata.align.view spec); "" when not aligned
 
     def as_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -152,7 +153,7 @@ def project_conllu(src_path: str | Path, tgt_path: str | Path, out_path: str | P
                    mode: str = "auto", retag: bool = True,
                    unaligned: str = "none", fallback: str | None = None, min_confidence: float = 0.0,
                    gold: str = "clear", seed: int = 0, priors: Any = None,
-                   progress: Any = None) -> ProjectionReport:
+                   progress: Any = None, view: str | None = None) -> ProjectionReport:
     """Project ``field`` from the source CoNLL-U file onto the target's tokens; write ``out_path``.
 
     Only ``field`` changes in the target: its gold value is cleared (``gold="clear"``) or moved
@@ -176,7 +177,9 @@ def project_conllu(src_path: str | Path, tgt_path: str | Path, out_path: str | P
     evidence: PUD en->de with MUSE priors 0.793 with grow-diag, 0.817 with intersection),
     ``grow-diag-final-and`` otherwise (spans and plain votes need the coverage).
     ``links`` (one list of 0-based (source, target) word links per sentence pair, e.g. read
-    from ``xdata align`` output) skips alignment and uses them as given.
+    from ``xdata align`` output) skips alignment and uses them as given. ``view`` is the
+    aligner's token view (:mod:`xdata.align.view`; default ``stem``, ``"none"`` for the forms as
+    given); the report records it.
     """
     fld = resolve_field(field)
     if mode not in MODES:
@@ -198,12 +201,13 @@ def project_conllu(src_path: str | Path, tgt_path: str | Path, out_path: str | P
         mode = "span" if is_bio_labels([lab for labs in src_labels for lab in labs]) else "token"
     if sym is None:
         sym = "intersection" if mode == "token" and retag else "grow-diag-final-and"
-    all_links, how_aligned = _links(src_words, tgt_words, links=links, method=method, sym=sym, extra_src=extra_src,
-                                    extra_tgt=extra_tgt, lexicon=lexicon, lowercase=lowercase, seed=seed,
-                                    priors=priors, progress=progress)
+    all_links, how_aligned, used_view = _links(src_words, tgt_words, links=links, method=method, sym=sym,
+                                               extra_src=extra_src, extra_tgt=extra_tgt, lexicon=lexicon,
+                                               lowercase=lowercase, seed=seed, priors=priors, progress=progress,
+                                               view=view)
     _set_gold_aside(tgt_words, fld, gold)
     report = ProjectionReport(fld, mode, how_aligned + ("+lexicon" if lexicon is not None else ""), n,
-                              sum(map(len, tgt_words)), 0)
+                              sum(map(len, tgt_words)), 0, view=used_view)
     if mode == "span":
         by = _project_span_labels(src_words, tgt_words, src_labels, all_links, fld, min_confidence, report)
         report.labelled = report.tokens
@@ -232,9 +236,11 @@ def _copy_sentence_label(src: ConlluDoc, tgt: ConlluDoc, key: str, fld: str) -> 
 def _links(src_words: list[list[dict[str, Any]]], tgt_words: list[list[dict[str, Any]]], *,
            links: Sequence[Sequence[tuple[int, int]]] | None, method: str, sym: str,
            extra_src: list[list[str]] | None, extra_tgt: list[list[str]] | None, lexicon: str | Path | None,
-           lowercase: bool, seed: int, priors: Any, progress: Any) -> tuple[list[list[tuple[int, int]]], str]:
+           lowercase: bool, seed: int, priors: Any, progress: Any,
+           view: str | None = None) -> tuple[list[list[tuple[int, int]]], str, str]:
     """Word links per sentence pair: the given ones (checked), else aligned over the whole corpus
-    (forms lower-cased by default; a lexicon adds training pairs and priors)."""
+    (forms lower-cased by default, seen through the token ``view``; a lexicon adds training pairs
+    and priors). Also says how they were made and the view used."""
     from ..align import align_corpus
 
     def forms(doc_words: list[list[dict[str, Any]]]) -> list[list[str]]:
@@ -250,7 +256,9 @@ def _links(src_words: list[list[dict[str, Any]]], tgt_words: list[list[dict[str,
             if bad:
                 raise InputError(f"link {bad[0][0]}-{bad[0][1]} out of range for {len(a_src[k])} source and "
                                  f"{len(a_tgt[k])} target words", line=k + 1, field="alignment")
-        return [sorted(given) for given in links], "given"
+        if view is not None:
+            raise ConfigError("a token view chooses the aligner's tokens; with given links nothing is aligned")
+        return [sorted(given) for given in links], "given", ""
     xs: list[list[str]] | None = [[w.lower() for w in s] for s in extra_src] \
         if extra_src is not None and lowercase else extra_src
     xt: list[list[str]] | None = [[w.lower() for w in s] for s in extra_tgt] \
@@ -267,8 +275,8 @@ def _links(src_words: list[list[dict[str, Any]]], tgt_words: list[list[dict[str,
     if progress is not None:
         progress(f"aligning {n:,} sentence pairs ({method})")
     res = align_corpus(a_src, a_tgt, method=method, sym=sym, extra_src=xs, extra_tgt=xt, seed=seed, priors=priors,
-                       progress=progress)
-    return res.links, res.method
+                       progress=progress, view=view)
+    return res.links, res.method, res.view
 
 
 def _set_gold_aside(tgt_words: list[list[dict[str, Any]]], fld: str, gold: str) -> None:

@@ -27,7 +27,8 @@ class ProjectionSource(Source):
     """``field`` of ``src`` (CoNLL-U, sentence-parallel with ``tgt``) projected onto ``tgt``'s tokens.
 
     ``method`` is the aligner (``builtin`` is deterministic; ``auto`` takes eflomal when installed,
-    which samples), ``lexicon`` a bilingual lexicon used as alignment priors; the other options are
+    which samples), ``lexicon`` a bilingual lexicon used as alignment priors, ``view`` the aligner's
+    token view (:mod:`xdata.align.view`, recorded in the read parameters); the other options are
     those of ``xdata project``. Rows: ``lang`` = ``tgt_lang``, the target tokens, the projected tags
     (``_`` where nothing was projected); ``meta`` records the root and how each label was chosen.
     """
@@ -37,9 +38,11 @@ class ProjectionSource(Source):
 
     def __init__(self, src: str | Path, tgt: str | Path, field: str = "upos", *, src_lang: str, tgt_lang: str,
                  method: str = "builtin", lexicon: str | Path | None = None, mode: str = "auto", retag: bool = True,
-                 seed: int = 0, name: str | None = None) -> None:
+                 seed: int = 0, name: str | None = None, view: str = "stem") -> None:
+        from ..align.view import get_view
         from . import conllu as _c
 
+        self.view = get_view(view).name
         self.src, self.tgt = str(src), str(tgt)
         self.field = _c.resolve_field(field)
         self.src_lang, self.tgt_lang = parse_lang(src_lang), parse_lang(tgt_lang)
@@ -61,7 +64,8 @@ class ProjectionSource(Source):
 
     def read_params(self) -> dict[str, Any]:
         return {"field": self.field, "src_lang": self.src_lang, "tgt_lang": self.tgt_lang, "method": self.method,
-                "mode": self.mode, "retag": self.retag, "seed": self.proj_seed, "lexicon": bool(self.lexicon)}
+                "mode": self.mode, "retag": self.retag, "seed": self.proj_seed, "lexicon": bool(self.lexicon),
+                "view": self.view}
 
     def chunks(self, rows: int) -> Iterator[SourceBatch]:
         from . import project_conllu
@@ -70,8 +74,8 @@ class ProjectionSource(Source):
         with tempfile.TemporaryDirectory(prefix="xdata-projection-") as tmp:
             out = Path(tmp) / "projected.conllu"
             rep = project_conllu(self.src, self.tgt, out, self.field, method=self.method, lexicon=self.lexicon,
-                                 mode=self.mode, retag=self.retag, seed=self.proj_seed)
-            how = {"method": rep.method, "mode": rep.mode, "field": rep.field}
+                                 mode=self.mode, retag=self.retag, seed=self.proj_seed, view=self.view)
+            how = {"method": rep.method, "mode": rep.mode, "field": rep.field, "view": rep.view}
             for b in ConlluSource(out, self.tgt_lang, field=self.field, name=self.name).batches(rows):
                 df = b.rows
                 old = df["_meta"].to_list() if "_meta" in df.columns else [None] * df.height

@@ -1,0 +1,168 @@
+"""Alignment tokens (xdata.align.view): one token per word, script-aware prefixes, folding, and
+what the view does to alignment quality on the shared gold sets."""
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from xdata.align import aer, align_corpus, read_pharaoh
+from xdata.align.hmm import HMMAligner
+from xdata.align.priors import AlignPriors
+from xdata.align.view import PREFIX, fold, get_view, script_class, stem
+from xdata.errors import ConfigError
+
+DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "alignment"
+runner = CliRunner()
+
+
+@pytest.mark.parametrize("word, expected", [
+    ("Houses", "hous"),           # Latin: 4 letters
+    ("Россия", "росс"),           # Cyrillic: an alphabet too
+    ("Ελληνικά", "ελλη"),
+    ("Straße", "stra"),           # folded before cutting
+    ("l'homme", "l'hom"),         # punctuation inside a word is kept, not counted
+    ("well-known", "well"),       # cut before the first unit past the 4th letter
+    ("والكتاب", "والكت"),         # abjad: 5 letters (clitics w-, al- in front)
+    ("हिन्दुस्तानी", "हिन्दु"),         # abugida: 3 aksaras, vowel signs and virama stay with their consonant
+    ("학교에서", "학교"),          # syllabary: 2 syllables
+])
+def test_prefix_by_script(word, expected):
+    assert stem(word) == expected
+
+
+@pytest.mark.parametrize("word", ["中華人民共和國", "ひらがなです", "カタカナ語", "ภาษาไทย", "ພາສາລາວ", "ភាសាខ្មែរ",
+                                  "မြန်မာစာ", "བོད་ཡིག", "東京タワー"])
+def test_unspaced_scripts_are_never_cut(word):
+    assert script_class(word[0]) == "unspaced"
+    assert stem(word) == word and len(word) > 4
+
+
+@pytest.mark.parametrize("word", ["the", "Haus", "de", "في", "ही", "집"])
+def test_short_words_are_kept_whole(word):
+    assert stem(word) == fold(word)
+    n = PREFIX[script_class(word[0])]
+    assert n is not None and len(word) <= n
+
+
+def test_numbers_and_punctuation_are_kept_whole():
+    assert stem("1998") == "1998" and stem("1999") == "1999"
+    assert stem("1990er") == "1990er" and stem("...") == "..." and stem("--") == "--"
+
+
+def test_case_and_compatibility_folding():
+    assert fold("ＡＢＣ") == "abc"              # full-width Latin (NFKC)
+    assert fold("ﬁnance") == "finance"        # ligature (NFKC)
+    assert fold("STRASSE") == fold("Straße") == "strasse"
+    assert fold("ΣΟΦΟΣ") == fold("σοφος") == fold("σοφοσ")   # final sigma folds to sigma
+    assert stem("Ｈｏｕｓｅｓ") == stem("HOUSES") == "hous"
+    v = get_view("none")
+    assert v.word("Houses") == "Houses" and v.spec == "none" and get_view().spec == "stem.v1"
+
+
+def test_view_is_idempotent_and_keeps_token_counts():
+    sents = [["Die", "Häuser", "sind", "1998", "gebaut", "."], ["東京タワー", "に", "行きました"], [],
+             ["والكتاب", "l'homme", "Ｈｏｕｓｅｓ"]]
+    for name in ("stem", "fold", "none"):
+        v = get_view(name)
+        out = v.sentences(sents)
+        assert [len(s) for s in out] == [len(s) for s in sents]
+        assert v.sentences(out) == out
+
+
+def test_unknown_view_is_an_error():
+    with pytest.raises(ConfigError, match="unknown alignment token view 'stems'"):
+        get_view("stems")
+    with pytest.raises(ConfigError, match="unknown alignment token view"):
+        align_corpus([["a"]], [["b"]], method="builtin", view="prefix")
+
+
+def test_priors_are_mapped_into_the_view():
+    pri = AlignPriors(lex={("houses", "häuser"): 1.0, ("house", "haus"): 0.5, ("Houses", "Häuser"): 0.25},
+                      fert_fwd={("houses", 1): 2.0})
+    out = get_view("stem").priors(pri)
+    assert out is not None and out.lex == {("hous", "häus"): 1.25, ("hous", "haus"): 0.5}
+    assert out.fert_fwd == {("hous", 1): 2.0} and get_view("none").priors(pri) is pri
+
+
+# Inflected forms seen once each: only the view lets the aligner pool them.
+SRC = [["the", "house"], ["the", "houses"], ["a", "book"], ["a", "books"], ["the", "book"], ["a", "house"]] * 3
+TGT = [["das", "Haus"], ["die", "Häuser"], ["ein", "Buch"], ["einige", "Bücher"], ["das", "Buch"],
+       ["ein", "Haus"]] * 3
+
+
+def test_links_index_the_original_words_and_are_deterministic():
+    a = align_corpus(SRC, TGT, method="builtin", seed=0)
+    b = align_corpus(SRC, TGT, method="builtin", seed=0)
+    assert a.view == "stem.v1" and a.links == b.links and a.scores == b.scores
+    for links, s, t in zip(a.links, SRC, TGT):
+        assert all(0 <= i < len(s) and 0 <= j < len(t) for i, j in links)
+    assert a.links[1] == [(0, 0), (1, 1)]  # "houses" - "Häuser", positions in the given words
+    none = align_corpus(SRC, TGT, method="builtin", view="none")
+    assert none.view == "none"
+
+
+def test_saved_aligner_keeps_its_view(tmp_path):
+    res = align_corpus(SRC, TGT, method="builtin", save_model=tmp_path / "m")
+    model = HMMAligner.load(tmp_path / "m")
+    assert model.view == "stem" and json.loads((tmp_path / "m" / "model.json").read_text())["view"] == "stem"
+    again = align_corpus(SRC, TGT, load_model=tmp_path / "m")
+    assert again.view == "stem.v1" and again.links == model.align(SRC, TGT).links
+    assert res.links[:2] == again.links[:2]
+    with pytest.raises(ConfigError, match="trained on the 'stem' token view"):
+        align_corpus(SRC, TGT, load_model=tmp_path / "m", view="none")
+
+
+def test_cli_view_option_and_provenance(tmp_path):
+    from xdata.cli import app
+
+    (tmp_path / "s").write_text("\n".join(" ".join(x) for x in SRC) + "\n", encoding="utf-8")
+    (tmp_path / "t").write_text("\n".join(" ".join(x) for x in TGT) + "\n", encoding="utf-8")
+    base = ["align", "--src", str(tmp_path / "s"), "--tgt", str(tmp_path / "t"), "--method", "builtin"]
+    for view, spec in ((None, "stem.v1"), ("none", "none"), ("fold", "fold.v1")):
+        r = runner.invoke(app, base + ["--scores", str(tmp_path / "sc")] + (["--view", view] if view else []))
+        assert r.exit_code == 0, r.output
+        meta = json.loads((tmp_path / "sc.json").read_text())
+        assert meta["view"] == spec and meta["method"] == "builtin+grow-diag-final-and" and meta["deterministic"]
+        assert f"alignment tokens: {spec}" in r.stderr
+    r = runner.invoke(app, base + ["--view", "stems"])
+    assert r.exit_code == 2 and "unknown alignment token view 'stems'" in r.output
+    r = runner.invoke(app, ["lexicon", "induce", "--src", str(tmp_path / "s"), "--tgt", str(tmp_path / "t"),
+                            "--method", "builtin", "--out", str(tmp_path / "lex.tsv")])
+    assert r.exit_code == 0, r.output
+    lex = (tmp_path / "lex.tsv").read_text(encoding="utf-8")
+    assert "alignment tokens stem.v1" in lex and "houses\thäuser" in lex  # entries are the words, not stems
+
+
+def _gold_set(pair):
+    d = DATA / pair
+    src = [ln.split() for ln in (d / "src.txt").read_text(encoding="utf-8").splitlines()]
+    tgt = [ln.split() for ln in (d / "tgt.txt").read_text(encoding="utf-8").splitlines()]
+    return src, tgt, read_pharaoh(d / "gold.txt", allow_possible=True)
+
+
+@pytest.mark.skipif(not DATA.exists(), reason="shared data not available")
+@pytest.mark.parametrize("pair", ["en-de", "en-fr"])
+def test_view_lowers_aer_of_the_builtin_aligner(pair):
+    """The default view against the words as given, same aligner, same sentences (the whole
+    annotated test set, grow-diag-final-and): the view must be strictly better."""
+    src, tgt, gold = _gold_set(pair)
+    with_view = aer(gold, [set(x) for x in align_corpus(src, tgt, method="builtin").links])["aer"]
+    without = aer(gold, [set(x) for x in align_corpus(src, tgt, method="builtin", view="none").links])["aer"]
+    assert with_view < without, (pair, with_view, without)
+
+
+def test_align_step_records_the_saved_aligners_view(tmp_path):
+    from xdata.align.step import Align
+
+    align_corpus(SRC, TGT, method="builtin", save_model=tmp_path / "stem")
+    align_corpus(SRC, TGT, method="builtin", save_model=tmp_path / "none", view="none")
+    for name, spec in (("stem", "stem.v1"), ("none", "none")):
+        step = Align(model_dir=str(tmp_path / name))
+        res = step.resources()
+        assert res["view"] == spec and res["aligner"] == HMMAligner.load(tmp_path / name).digest
+        assert Align(model_dir=str(tmp_path / name), view=name).resources() == res
+    assert HMMAligner.load(tmp_path / "stem").digest != HMMAligner.load(tmp_path / "none").digest
+    with pytest.raises(ConfigError, match="trained on 'stem'"):
+        Align(model_dir=str(tmp_path / "stem"), view="none")

@@ -1,0 +1,188 @@
+"""Alignment tokens: the view of each word that a statistical aligner sees.
+
+A statistical aligner learns a translation table over word *types*; on the small corpora
+low-resource work lives with, most inflected forms are seen once or twice, so their counts are
+too thin to learn from. The aligner is therefore given a coarser view of each word, one token
+for one word (the view never splits, joins, drops or adds tokens), so the links it returns index
+the original words unchanged. Views (:data:`VIEWS`):
+
+* ``none``: the words as given;
+* ``fold``: Unicode NFKC (compatibility forms such as full-width Latin, ligatures and
+  presentation forms become their ordinary letters) and full case folding
+  (``str.casefold``: ``Straße`` and ``STRASSE`` meet);
+* ``stem`` (the default): ``fold``, then a crude stem, the word's first *N* units, where *N*
+  depends on the script of the word's first letter (:data:`PREFIX`).
+
+How ``stem`` cuts a word, and why (no constant was fitted to any gold alignment set):
+
+* A **unit** is a character that is not a combining mark (Unicode category M*) or a format
+  character (Cf: ZWJ, ZWNJ), together with the marks that follow it: a base letter and its
+  accents, or an Indic consonant with its vowel signs and virama. Only units that start with a
+  letter count towards *N*; punctuation inside a word (``l'homme``, ``e-mail``) is kept but not
+  counted, and a word is cut before the first unit past the *N*-th letter.
+* **Alphabets** (Latin, Cyrillic, Greek, Armenian, Georgian and every script not listed below):
+  *N* = 4. A letter is roughly one phoneme, and the lexical root of most inflecting and
+  agglutinating languages written this way is one or two syllables (CVC, CVCC, CVCV: 3-4
+  phonemes), followed by the endings that make the forms sparse. Four letters keep the root and
+  drop the endings; a longer prefix keeps more endings apart again.
+* **Abjads** (Arabic, Hebrew, Syriac, Thaana, Samaritan, Mandaic): *N* = 5. Short vowels are
+  not written, so a letter carries more of the word, but these languages attach conjunctions,
+  prepositions and the article in front (Arabic w-, b-, l-, al-; Hebrew ve-, be-, ha-, she-):
+  up to two letters of clitics plus a three-consonant root.
+* **Abugidas** (the Brahmic scripts of South Asia: Devanagari, Bengali, Gurmukhi, Gujarati,
+  Oriya, Tamil, Telugu, Kannada, Malayalam, Sinhala): *N* = 3. A unit is an aksara (consonant
+  plus vowel sign, or a conjunct's member), about two phonemes; three of them are the same
+  amount of word as four to six letters of an alphabet.
+* **Syllabaries** (Hangul, Ethiopic, Cherokee, Canadian syllabics, Vai): *N* = 2. Each unit is
+  a whole syllable; most Korean noun and verb stems are one or two syllables, with particles
+  and endings after them.
+* **Scripts written without spaces between words** (Han, Hiragana, Katakana, Thai, Lao, Khmer,
+  Myanmar, Tibetan, Yi, the Tai scripts, Javanese, Balinese): never cut. Their tokens come from
+  a segmenter, are already short (a Han character is a morpheme), and a prefix of one is
+  often a different word. A word holding any such character is kept whole.
+* **Short words are kept whole**: a word with at most *N* letter units is its own stem (the
+  function words, whose counts are never thin, are not merged with longer words).
+* **Words with a digit** are kept whole (``1998`` and ``1999`` are different facts), and so are
+  words without a letter (punctuation).
+
+The view is deterministic and idempotent (the view of a viewed word is itself); its name and
+version (:attr:`TokenView.spec`) go into provenance: ``xdata align --scores`` metadata, saved
+aligners, the ``align`` pipeline step's resources, induced lexicons and projection reports.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any, Callable, Sequence
+
+from ..errors import ConfigError
+
+if TYPE_CHECKING:
+    from .priors import AlignPriors
+
+VIEWS = ("stem", "fold", "none")
+DEFAULT_VIEW = "stem"
+VERSION = 1
+
+#: Prefix length in letter units per script class; ``None``: never cut.
+PREFIX: dict[str, int | None] = {"alphabet": 4, "abjad": 5, "abugida": 3, "syllabary": 2, "unspaced": None}
+
+#: Script class by the first word of a character's Unicode name (anything else with letters: alphabet).
+_CLASS_BY_NAME: dict[str, str] = {
+    **dict.fromkeys(("CJK", "IDEOGRAPHIC", "HIRAGANA", "KATAKANA", "KATAKANA-HIRAGANA", "THAI", "LAO",
+                     "KHMER", "MYANMAR", "TIBETAN", "YI", "TAI", "NEW", "JAVANESE", "BALINESE"), "unspaced"),
+    **dict.fromkeys(("ARABIC", "HEBREW", "SYRIAC", "THAANA", "SAMARITAN", "MANDAIC"), "abjad"),
+    **dict.fromkeys(("DEVANAGARI", "BENGALI", "GURMUKHI", "GUJARATI", "ORIYA", "TAMIL", "TELUGU", "KANNADA",
+                     "MALAYALAM", "SINHALA"), "abugida"),
+    **dict.fromkeys(("HANGUL", "ETHIOPIC", "CHEROKEE", "CANADIAN", "VAI"), "syllabary"),
+}
+
+
+@lru_cache(maxsize=65536)
+def script_class(ch: str) -> str:
+    """The script class of one character (see :data:`PREFIX`); ``alphabet`` when unlisted."""
+    name = unicodedata.name(ch, "")
+    first = name.split(" ", 1)[0]
+    if first == "NEW" and not name.startswith("NEW TAI LUE"):
+        return "alphabet"
+    if first == "TAI" and not name.startswith(("TAI THAM", "TAI LE", "TAI VIET")):
+        return "alphabet"
+    return _CLASS_BY_NAME.get(first, "alphabet")
+
+
+def fold(word: str) -> str:
+    """NFKC and full case folding (NFKC again after folding, which can decompose)."""
+    out = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", word).casefold())
+    return out or word
+
+
+def _starts_unit(ch: str) -> bool:
+    cat = unicodedata.category(ch)
+    return not (cat[0] == "M" or cat == "Cf")
+
+
+def stem(word: str) -> str:
+    """``fold``, then the first *N* letter units for the script of the first letter (module docstring)."""
+    w = fold(word)
+    letters = [ch for ch in w if unicodedata.category(ch)[0] == "L"]
+    if not letters or any(unicodedata.category(ch) == "Nd" for ch in w):
+        return w
+    if any(script_class(ch) == "unspaced" for ch in letters):
+        return w
+    n = PREFIX[script_class(letters[0])]
+    assert n is not None
+    if len(letters) <= n:  # at most n letters, so at most n letter units: kept whole
+        return w
+    units = 0
+    for k, ch in enumerate(w):
+        if _starts_unit(ch):
+            if units == n:
+                return w[:k]
+            if unicodedata.category(ch)[0] == "L":
+                units += 1
+    return w
+
+
+@dataclass(frozen=True)
+class TokenView:
+    """One of :data:`VIEWS`; maps words, sentences and priors into the aligner's token space."""
+
+    name: str = DEFAULT_VIEW
+
+    def __post_init__(self) -> None:
+        if self.name not in VIEWS:
+            raise ConfigError(f"unknown alignment token view {self.name!r}; expected one of {', '.join(VIEWS)}")
+
+    @property
+    def spec(self) -> str:
+        """Name and version, for provenance (``none`` has no version: the words as given)."""
+        return self.name if self.name == "none" else f"{self.name}.v{VERSION}"
+
+    def word(self, word: str) -> str:
+        return _word(self.name, word)
+
+    def sentences(self, sents: Sequence[Sequence[str]]) -> list[list[str]]:
+        """The view of each sentence: exactly one token per word, in order."""
+        if self.name == "none":
+            return [list(s) for s in sents]
+        f = self.word
+        return [[f(w) for w in s] for s in sents]
+
+    def priors(self, pri: "AlignPriors | None") -> "AlignPriors | None":
+        """Priors with their words mapped into the view (counts of words that meet are added up)."""
+        if pri is None or self.name == "none":
+            return pri
+        from dataclasses import replace
+
+        def merge(d: dict[Any, float], key: Callable[[Any], Any]) -> dict[Any, float]:
+            out: dict[Any, float] = {}
+            for k, v in d.items():
+                nk = key(k)
+                out[nk] = out.get(nk, 0.0) + v
+            return out
+
+        f = self.word
+        return replace(pri, lex=merge(pri.lex, lambda k: (f(k[0]), f(k[1]))),
+                       fert_fwd=merge(pri.fert_fwd, lambda k: (f(k[0]), k[1])),
+                       fert_rev=merge(pri.fert_rev, lambda k: (f(k[0]), k[1])))
+
+
+@lru_cache(maxsize=1 << 20)
+def _word(name: str, word: str) -> str:
+    if name == "stem":
+        return stem(word)
+    if name == "fold":
+        return fold(word)
+    return word
+
+
+def get_view(name: "str | TokenView | None" = None) -> TokenView:
+    """A view by name (``None``: the default, ``stem``)."""
+    if isinstance(name, TokenView):
+        return name
+    return TokenView(DEFAULT_VIEW if name is None else name)
+
+
+__all__ = ["TokenView", "VIEWS", "DEFAULT_VIEW", "PREFIX", "get_view", "fold", "stem", "script_class"]
