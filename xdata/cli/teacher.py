@@ -1,4 +1,4 @@
-"""Teacher verbs: ``xdata teacher train | calibrate | label``."""
+"""Teacher verbs: ``xdata teacher train | calibrate | label`` and ``xdata pseudolabel``."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Optional
 
 import typer
 
-from .common import app, echo_json, handle_errors
+from .common import OVERWRITE, SEED, app, echo_json, handle_errors, summarize_manifest
 
 teacher_app = typer.Typer(help="Teachers: train the built-in tagger, calibrate a teacher, label CoNLL-U.",
                           no_args_is_help=True)
@@ -87,3 +87,34 @@ def label(
         raise ConfigError(f"--out {out} is the input; write elsewhere")
     n = label_conllu(load_teacher(teacher, pooling=pooling), inp, out, field=field, temperature=temperature)
     typer.echo(f"labelled {n:,} tokens; wrote {out}", err=True)
+
+
+@app.command("pseudolabel")
+@handle_errors
+def pseudolabel(
+    teacher: str = typer.Option(..., "--teacher", help="Teacher: a transformers token-classification model directory, "
+                                "a tagger from `xdata teacher train`, or py:MODULE:NAME."),
+    inp: Path = typer.Option(..., "--in", help="Sentence pairs (TSV src<TAB>tgt, whitespace-tokenized) or a dataset "
+                             "version of pair rows."),
+    out: Path = typer.Option(..., "--out", help="Dataset directory to write (tagged target rows)."),
+    src_lang: Optional[str] = typer.Option(None, "--src-lang", help="Language of the labelled (source) side (TSV input)."),
+    tgt_lang: Optional[str] = typer.Option(None, "--tgt-lang", help="Language of the target side (TSV input)."),
+    temperature: float = typer.Option(1.0, "--temperature", help="Teacher temperature (from `xdata teacher calibrate`)."),
+    top_k: int = typer.Option(3, "--top-k", min=1, help="Labels kept per token in meta.pseudolabel.top."),
+    min_prob: float = typer.Option(0.0, "--min-prob", help="Tokens whose top probability is below this are left unlabelled."),
+    min_score: float = typer.Option(0.0, "--min-score", help="Sentences whose mean top probability is below this are rejected."),
+    method: str = typer.Option("builtin", "--method", help="Aligner (builtin is deterministic; eflomal samples)."),
+    seed: int = SEED,
+    overwrite: bool = OVERWRITE,
+) -> None:
+    """Label the source side of sentence pairs with a teacher, align, and project the soft labels to the target."""
+    from ..pipeline import Pipeline, run
+    from ..teacher.pseudolabel import PseudolabelSource
+
+    src = PseudolabelSource(str(inp), teacher, temperature=temperature, top_k=top_k, min_prob=min_prob,
+                            min_score=min_score, method=method, src_lang=src_lang, tgt_lang=tgt_lang)
+    pipe = Pipeline(src.name, src, [], synthetic=True,
+                    description=f"Target tokens of {inp.name} labelled by projecting the soft labels a teacher gave "
+                                "the source side.")
+    m = run(pipe, out, seed=seed, workers=1, overwrite=overwrite)
+    summarize_manifest(m, out)

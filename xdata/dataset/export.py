@@ -12,7 +12,9 @@ is all ``train``):
   ``SPLIT.ids`` (the row id of each line) for Marian, fairseq and OpenNMT. A line break inside a
   text would shift every later line, so it becomes a space (counted in the record).
 * ``jsonl``    -- ``SPLIT.jsonl``: pair rows as ``{"id", "origin", "translation": {SRC, TGT}}``,
-  other rows with their content columns.
+  other rows with their content columns; tagged rows labelled by a teacher (``teach`` or
+  ``pseudolabel``) also carry ``soft``: per token its ``[[label, p], ...]`` (top-k), for a
+  distillation loss.
 * ``conll``    -- tagged rows: ``SPLIT.conll``, ``TOKEN<TAB>TAG`` lines, a blank line after each
   sentence (CoNLL-2003 style), and ``SPLIT.ids``.
 * ``conllu``   -- tagged rows: ``SPLIT.conllu`` with ``# sent_id`` (the row id) and ``# text``;
@@ -156,7 +158,7 @@ def _export_jsonl(d: Path, m: dict[str, Any], tmp: Path) -> dict[str, int]:
     content = {"pair": ["src_lang", "src", "tgt_lang", "tgt"], "text": ["lang", "text"],
                "tagged": ["lang", "tokens", "tags"]}[kind]
     try:
-        for df in _batches(d, m, ["id", *content, "origin", "split"]):
+        for df in _batches(d, m, ["id", *content, "origin", "split", *(["meta"] if kind == "tagged" else [])]):
             for (split,), part in df.group_by(["split"], maintain_order=True):
                 lines = []
                 for r in part.iter_rows(named=True):
@@ -165,12 +167,28 @@ def _export_jsonl(d: Path, m: dict[str, Any], tmp: Path) -> dict[str, int]:
                                "translation": {r["src_lang"]: r["src"], r["tgt_lang"]: r["tgt"]}}
                     else:
                         rec = {"id": r["id"], "origin": r["origin"], **{c: r[c] for c in content}}
+                        soft = _soft_labels(r.get("meta"))
+                        if soft is not None:
+                            rec["soft"] = soft
                     lines.append(json.dumps(rec, ensure_ascii=False) + "\n")
                 files.write(f"{split}.jsonl", "".join(lines))
                 rows[str(split)] = rows.get(str(split), 0) + part.height
     finally:
         files.close()
     return rows
+
+
+def _soft_labels(meta: str | None) -> list[list[list[Any]]] | None:
+    """Per token, the ``[[label, p], ...]`` a teacher gave it (``teach`` or ``pseudolabel`` step;
+    ``[]`` for a token without one), for a distillation loss; None for rows without soft labels."""
+    if not meta:
+        return None
+    rec = json.loads(meta)
+    for key in ("pseudolabel", "teach"):
+        if isinstance(rec.get(key), dict) and "top" in rec[key]:
+            top = rec[key]["top"]
+            return top if isinstance(top, list) else None
+    return None
 
 
 def _tag_sets(d: Path, m: dict[str, Any]) -> set[str]:
