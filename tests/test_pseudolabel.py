@@ -119,3 +119,16 @@ def test_pseudolabel_refuses_inputs_that_are_not_pairs(tmp_path, pud_pairs):
         PseudolabelSource(str(f), str(teacher), src_lang="de")
     with pytest.raises(ConfigError, match="temperature must be positive"):
         PseudolabelSource(str(pud_pairs[0]), str(teacher), temperature=0, src_lang="en", tgt_lang="de")
+
+
+def test_target_text_is_labelled_directly_by_a_multilingual_teacher(tmp_path):
+    f = tmp_path / "sw.txt"
+    f.write_text("Amina Juma anakunywa maji\nwatoto wanacheza\n", encoding="utf-8")
+    r = subprocess.run([*XDATA, "pseudolabel", "--teacher", "py:teacher_callables:names", "--in", str(f),
+                        "--src-lang", "sw", "--out", str(tmp_path / "out")], capture_output=True, text=True,
+                       cwd=Path(__file__).parent)
+    assert r.returncode == 0, r.stderr
+    rows = load_rows(tmp_path / "out").sort("src_row")
+    assert rows["tags"].to_list() == [["B-PER", "I-PER", "O", "O"], ["O", "O"]]
+    rec = json.loads(rows["meta"][0])["pseudolabel"]
+    assert rec["direct"] is True and "from" not in rec and rec["spans"] == [["PER", 0, 1, 0.7]]

@@ -223,3 +223,30 @@ def test_builtin_tagger_teacher_on_pud_english(tmp_path):
                             "--sentences", "0:300"])
     assert r.exit_code == 0, r.output
     assert load_teacher(str(tmp_path / "cli")).digest == t.digest  # same data, same weights: same digest
+
+
+def test_span_confidence_is_the_least_sure_token_of_each_bio_span():
+    from xdata.teacher import span_confidences
+
+    assert span_confidences(["B-PER", "I-PER", "O", "B-LOC", "_"], [0.9, 0.6, 0.99, 0.8, None]) == \
+        [["PER", 0, 1, 0.6], ["LOC", 3, 3, 0.8]]
+    assert span_confidences(["NOUN", "VERB"], [0.9, 0.8]) is None  # not BIO: no spans
+
+
+def test_soft_labels_and_spans_survive_code_switching(tmp_path):
+    from xdata.codeswitch.step import CodeSwitch
+
+    lex = tmp_path / "en-sw.tsv"
+    lex.write_text("water\tmaji\nhouse\tnyumba\nnear\tkaribu\n", encoding="utf-8")
+    sents = [["Amina", "Juma", "drinks", "water", "near", "the", "house"], ["Jo", "sees", "the", "water"]]
+    src = FrameSource([{"lang": "en", "tokens": s, "tags": ["O"] * len(s)} for s in sents])
+    steps = [Teach(teacher="py:teacher_callables:names", top_k=2), CodeSwitch(lexicons=(str(lex),), ratio=1.0)]
+    run(Pipeline("t", src, steps), tmp_path / "out", workers=1)
+    rows = pl.read_parquet(tmp_path / "out" / "data")
+    assert rows["tokens"].to_list()[0] == ["Amina", "Juma", "drinks", "maji", "karibu", "the", "nyumba"]
+    for toks, tags, meta in zip(rows["tokens"].to_list(), rows["tags"].to_list(), rows["meta"].to_list()):
+        rec = json.loads(meta)["teach"]
+        assert len(rec["top"]) == len(toks) == len(tags)  # one word in, one word out: still aligned
+        assert [t[0][0] for t in rec["top"]] == tags
+    first = json.loads(rows["meta"][0])["teach"]
+    assert first["spans"] == [["PER", 0, 1, 0.7]]  # "Amina" 0.75, "Juma" 0.7: the span is as sure as "Juma"

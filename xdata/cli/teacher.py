@@ -95,7 +95,8 @@ def pseudolabel(
     teacher: str = typer.Option(..., "--teacher", help="Teacher: a transformers token-classification model directory, "
                                 "a tagger from `xdata teacher train`, or py:MODULE:NAME."),
     inp: Path = typer.Option(..., "--in", help="Sentence pairs (TSV src<TAB>tgt, whitespace-tokenized) or a dataset "
-                             "version of pair rows."),
+                             "version of pair rows; or target text (.txt, with --src-lang its language) for a "
+                             "multilingual teacher applied directly."),
     out: Path = typer.Option(..., "--out", help="Dataset directory to write (tagged target rows)."),
     src_lang: Optional[str] = typer.Option(None, "--src-lang", help="Language of the labelled (source) side (TSV input)."),
     tgt_lang: Optional[str] = typer.Option(None, "--tgt-lang", help="Language of the target side (TSV input)."),

@@ -217,7 +217,23 @@ def soft_labels(logp: np.ndarray, temperature: float = 1.0, top_k: int = 3,
     return p, best, tops, ents
 
 
+def span_confidences(tags: Sequence[str], confs: Sequence[float | None]) -> list[list[Any]] | None:
+    """For BIO tags, each span as ``[label, start, end, confidence]`` (``end`` inclusive; the
+    confidence is the lowest top probability among the span's tokens: a span is as sure as its
+    least sure token); None when the tags are not BIO."""
+    from ..project import bio_spans, is_bio_labels
+
+    labelled = [t for t in tags if t not in ("_", "")]
+    if not labelled or not is_bio_labels(labelled):
+        return None
+    out: list[list[Any]] = []
+    for sp in bio_spans(["O" if t in ("_", "") else t for t in tags]):
+        cs = [c for c in confs[sp.start:sp.end + 1] if c is not None]
+        out.append([sp.label, sp.start, sp.end, round(min(cs), 6) if cs else 0.0])
+    return out
+
+
 from .step import Teach  # noqa: E402 - needs the functions above
 
 __all__ = ["Teacher", "CallableTeacher", "load_teacher", "teacher_kind", "teacher_digest", "pool_subwords",
-           "log_softmax", "soft_labels", "Teach", "POOLINGS", "TAGGER_FILE"]
+           "log_softmax", "soft_labels", "span_confidences", "Teach", "POOLINGS", "TAGGER_FILE"]

@@ -1,4 +1,5 @@
-"""Teacher -> alignment -> projection: soft pseudo-labels for the target side of a parallel corpus.
+"""Teacher -> alignment -> projection: soft pseudo-labels for the target side of a parallel corpus
+(or, for target text and a multilingual teacher, the teacher's soft labels on the text itself).
 
 :class:`PseudolabelSource` reads pair rows (a TSV, a parallel source or a dataset version), has
 the teacher label the source side (per-word label distributions, after ``temperature``), aligns
@@ -63,9 +64,9 @@ class PseudolabelSource(Source):
 
         self.pairs = pairs if isinstance(pairs, Source) else (
             DatasetSource(pairs) if Path(pairs).is_dir() else open_source(pairs, lang=src_lang, tgt_lang=tgt_lang))
-        if self.pairs.kind != "pair":
-            raise ConfigError(f"pseudo-labelling reads sentence pairs; {getattr(pairs, 'name', pairs)} holds "
-                              f"{self.pairs.kind} rows")
+        if self.pairs.kind not in ("pair", "text"):
+            raise ConfigError(f"pseudo-labelling reads sentence pairs (or target text for a multilingual teacher); "
+                              f"{getattr(pairs, 'name', pairs)} holds {self.pairs.kind} rows")
         if not temperature > 0:
             raise ConfigError(f"temperature must be positive, got {temperature}")
         if top_k < 1:
@@ -90,24 +91,30 @@ class PseudolabelSource(Source):
 
     def chunks(self, rows: int) -> Iterator[SourceBatch]:
         from ..align import align_corpus
-        from . import load_teacher, soft_labels
+        from . import load_teacher, soft_labels, span_confidences
 
         frames = [b.rows for b in self.pairs.batches(10_000)]
         df = pl.concat(frames, how="diagonal_relaxed") if frames else pl.DataFrame()
         if df.height == 0:
             return
-        src = [s.split() for s in df["src"].to_list()]
-        tgt = [t.split() for t in df["tgt"].to_list()]
+        direct = self.pairs.kind == "text"  # target text, labelled by a multilingual teacher as it is
+        src = [s.split() for s in df["text" if direct else "src"].to_list()]
+        tgt = src if direct else [t.split() for t in df["tgt"].to_list()]
         teacher = load_teacher(self.teacher)
         logps = teacher.logprobs(src)
-        aligned = align_corpus(src, tgt, method=self.method, sym=self.sym)
-        links = aligned.links
+        if direct:
+            links = [[(j, j) for j in range(len(s))] for s in src]
+            view = None
+        else:
+            aligned = align_corpus(src, tgt, method=self.method, sym=self.sym)
+            links, view = aligned.links, aligned.view
         version = self.pairs.version()
         metas_in = df["_meta"].to_list() if "_meta" in df.columns else [None] * df.height
         out_rows: list[dict[str, Any]] = []
         rejects: list[dict[str, Any]] = []
-        who = {"teacher": teacher.describe(), "temperature": self.temperature, "method": self.method,
-               "view": aligned.view}
+        who: dict[str, Any] = ({"teacher": teacher.describe(), "temperature": self.temperature, "direct": True}
+                               if direct else {"teacher": teacher.describe(), "temperature": self.temperature,
+                                               "method": self.method, "view": view})
         for i, (t_toks, lp, ln) in enumerate(zip(tgt, logps, links)):
             row = int(df["src_row"][i])
             probs, _, _, _ = soft_labels(lp, self.temperature, self.top_k)
@@ -128,13 +135,16 @@ class PseudolabelSource(Source):
             score = round(sum(confs) / len(confs), 6) if confs else 0.0
             meta_in = json.loads(metas_in[i] or "{}")
             root = meta_in.get("root") or f"{version}:{row}"
-            rec = {**who, "top": tops, "from": frm, "score": score}
+            rec = {**who, "top": tops, "score": score} if direct else {**who, "top": tops, "from": frm, "score": score}
+            spans = span_confidences(tags, [t[0][1] if t else None for t in tops])
+            if spans is not None:
+                rec["spans"] = spans
             if score < self.min_score:
                 rejects.append({"id": None, "step": "pseudolabel", "src_dataset": self.pairs.name, "src_row": row,
                                 "reason": f"pseudo-label score {score:.4f} below {self.min_score} (mean top probability)",
                                 "record": json.dumps({"tokens": t_toks, "tags": tags}, ensure_ascii=False)})
                 continue
-            out_rows.append({"lang": df["tgt_lang"][i], "tokens": t_toks, "tags": tags, "src_row": row,
+            out_rows.append({"lang": df["lang" if direct else "tgt_lang"][i], "tokens": t_toks, "tags": tags, "src_row": row,
                              "_meta": canonical_json({**meta_in, "root": root, "pseudolabel": rec})})
         schema: dict[str, Any] = {"lang": pl.String, "tokens": pl.List(pl.String), "tags": pl.List(pl.String),
                                   "src_row": pl.Int64, "_meta": pl.String}

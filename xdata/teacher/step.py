@@ -84,7 +84,7 @@ class Teach(Step):
 
     def label(self, sentences: list[list[str]]) -> list[tuple[list[str], dict[str, Any]]]:
         """(tags, meta record) per sentence."""
-        from . import soft_labels
+        from . import soft_labels, span_confidences
 
         self.ensure_ready()
         p = self.params
@@ -105,6 +105,9 @@ class Teach(Step):
             rec = {"teacher": who, "temperature": p.temperature,
                    "top": [[[t.labels[j], q] for j, q in top] for top in tops], "entropy": ents,
                    "score": round(score, 6), "relabelled": relabelled}
+            spans = span_confidences(tags, confs)
+            if spans is not None:  # BIO labels: each span with the confidence of its least sure token
+                rec["spans"] = spans
             out.append((tags, rec))
         return out
 
