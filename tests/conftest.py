@@ -48,13 +48,13 @@ TOY_TC_VOCAB = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", "the", "a", "cat",
 TOY_TC_LABELS = ["DET", "NOUN", "VERB", "ADJ", "PUNCT"]
 
 
-def build_toy_token_classifier(out: Path) -> Path:
+def build_toy_token_classifier(out: Path, *, head: str = "token", labels: list[str] | None = None) -> Path:
     """A real BertForTokenClassification (2 layers, hidden 32) with a WordPiece fast tokenizer over
     :data:`TOY_TC_VOCAB`, random weights drawn with a wide initializer (so its distributions are
     far from uniform), saved with save_pretrained."""
     import torch
     from tokenizers import Tokenizer, models, normalizers, pre_tokenizers, processors
-    from transformers import BertConfig, BertForTokenClassification, PreTrainedTokenizerFast
+    from transformers import BertConfig, BertForSequenceClassification, BertForTokenClassification, PreTrainedTokenizerFast
 
     out.mkdir(parents=True, exist_ok=True)
     ids = {w: i for i, w in enumerate(TOY_TC_VOCAB)}
@@ -67,10 +67,10 @@ def build_toy_token_classifier(out: Path) -> Path:
                                   sep_token="[SEP]", mask_token="[MASK]")
     cfg = BertConfig(vocab_size=len(TOY_TC_VOCAB), hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
                      intermediate_size=64, max_position_embeddings=64, initializer_range=0.5,
-                     num_labels=len(TOY_TC_LABELS), id2label=dict(enumerate(TOY_TC_LABELS)),
-                     label2id={lab: i for i, lab in enumerate(TOY_TC_LABELS)})
+                     num_labels=len(labels or TOY_TC_LABELS), id2label=dict(enumerate(labels or TOY_TC_LABELS)),
+                     label2id={lab: i for i, lab in enumerate(labels or TOY_TC_LABELS)})
     torch.manual_seed(0)
-    model = BertForTokenClassification(cfg).eval()
+    model = (BertForSequenceClassification if head == "sequence" else BertForTokenClassification)(cfg).eval()
     model.save_pretrained(out)
     tok.save_pretrained(out)
     return out
@@ -79,3 +79,14 @@ def build_toy_token_classifier(out: Path) -> Path:
 @pytest.fixture(scope="session")
 def toy_token_classifier(tmp_path_factory) -> Path:
     return _shared_build(tmp_path_factory, "toy-token-classifier", build_toy_token_classifier)
+
+
+#: The toy sequence classifier's labels (a sentence-level task, e.g. topic).
+TOY_SC_LABELS = ["animals", "sport", "other"]
+
+
+@pytest.fixture(scope="session")
+def toy_sequence_classifier(tmp_path_factory) -> Path:
+    """The same tiny BERT and tokenizer with a sequence-classification head."""
+    return _shared_build(tmp_path_factory, "toy-sequence-classifier",
+                         lambda p: build_toy_token_classifier(p, head="sequence", labels=TOY_SC_LABELS))

@@ -250,3 +250,43 @@ def test_soft_labels_and_spans_survive_code_switching(tmp_path):
         assert [t[0][0] for t in rec["top"]] == tags
     first = json.loads(rows["meta"][0])["teach"]
     assert first["spans"] == [["PER", 0, 1, 0.7]]  # "Amina" 0.75, "Juma" 0.7: the span is as sure as "Juma"
+
+
+def test_sequence_classification_teacher_labels_text_rows(tmp_path, toy_sequence_classifier):
+    from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+    from xdata.teacher.hf import HFSequenceTeacher
+
+    t = load_teacher(str(toy_sequence_classifier))
+    assert isinstance(t, HFSequenceTeacher) and t.labels == ["animals", "sport", "other"]
+    texts = ["the cat sees a dog .", "a big dog", "the dog plays", "run"]
+    lp = t.sequence_logprobs(texts)
+    assert lp.shape == (4, 3) and np.allclose(np.exp(lp).sum(axis=1), 1.0)
+    # the same numbers as the model itself gives each text alone (batching and padding change nothing)
+    tok = AutoTokenizer.from_pretrained(toy_sequence_classifier)
+    model = AutoModelForSequenceClassification.from_pretrained(toy_sequence_classifier).eval()
+    import torch
+
+    with torch.inference_mode():
+        for k, text in enumerate(texts):
+            want = torch.log_softmax(model(**tok(text, return_tensors="pt")).logits[0], -1).numpy()
+            assert np.allclose(lp[k], want, atol=1e-5)
+    with pytest.raises(ConfigError, match="labels texts"):
+        t.logprobs([["the", "cat"]])
+
+    src = FrameSource([{"lang": "en", "text": x} for x in texts])
+    best = np.exp(lp).max(axis=1)
+    cut = float(np.sort(best)[1])  # the second least sure text: one row below it
+    for batch in (1, 100):
+        out = tmp_path / f"out{batch}"
+        m = run(Pipeline("t", src, [Teach(teacher=str(toy_sequence_classifier), top_k=3, min_score=cut)]), out,
+                workers=1, batch_size=batch)
+        rows = pl.read_parquet(out / "data")
+        assert m["rows"] == 3 and m["rejected_rows"] == 1
+        for text, label, meta in zip(rows["text"].to_list(), rows["teacher_label"].to_list(), rows["meta"].to_list()):
+            rec = json.loads(meta)["teach"]
+            k = texts.index(text)
+            assert label == t.labels[int(lp[k].argmax())] == rec["top"][0][0]
+            assert abs(sum(q for _, q in rec["top"]) - 1.0) < 1e-5
+    assert json.loads((tmp_path / "out1/manifest.json").read_text())["content_digest"] == \
+        json.loads((tmp_path / "out100/manifest.json").read_text())["content_digest"]

@@ -194,8 +194,11 @@ def load_teacher(spec: str, *, pooling: str = "first", threads: int = 0, max_tok
         from .tagger import TaggerTeacher
 
         return TaggerTeacher.load(spec)
-    from .hf import HFTokenTeacher
+    from ..models import resolve_model_dir
+    from .hf import HFSequenceTeacher, HFTokenTeacher, is_sequence_classifier
 
+    if is_sequence_classifier(resolve_model_dir(spec)):
+        return HFSequenceTeacher(spec, threads=threads, max_tokens=max_tokens, max_batch=max_batch)
     return HFTokenTeacher(spec, pooling=pooling, threads=threads, max_tokens=max_tokens, max_batch=max_batch)
 
 

@@ -12,6 +12,7 @@ subword logits are pooled to words by :func:`xdata.teacher.pool_subwords` (``fir
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any, Sequence
 
 import numpy as np
@@ -90,4 +91,79 @@ class HFTokenTeacher(Teacher):
         return out
 
 
-__all__ = ["HFTokenTeacher"]
+class HFSequenceTeacher(Teacher):
+    """``AutoModelForSequenceClassification`` + its tokenizer: one label distribution per text
+    (``sequence_logprobs``), for ``text`` rows; loaded, batched and digested as the token teacher."""
+
+    kind = "hf-sequence"
+
+    def __init__(self, model: str, *, threads: int = 0, max_tokens: int = 4096, max_batch: int = 64,
+                 revision: str | None = None) -> None:
+        from ..backtranslate import default_threads
+        from ..models import load_transformers
+
+        self.model_name = model
+        self.max_tokens, self.max_batch = max_tokens, max_batch
+        self.dir, self.tokenizer, self.model = load_transformers(
+            "AutoModelForSequenceClassification", model, revision=revision, threads=threads or default_threads(),
+            what="sequence-classification model")
+        self.model.eval()
+        cfg = self.model.config
+        self.labels = [str(cfg.id2label[i]) for i in range(cfg.num_labels)]
+        limit = int(getattr(cfg, "max_position_embeddings", 0) or 512)
+        self.max_input = min(limit, int(getattr(self.tokenizer, "model_max_length", limit) or limit))
+        self._digest: str | None = None
+
+    @property
+    def digest(self) -> str:
+        if self._digest is None:
+            self._digest = model_digest(self.dir)
+        return self._digest
+
+    def describe(self) -> dict[str, Any]:
+        return {"kind": self.kind, "model": self.dir.name, "model_type": self.model.config.model_type,
+                "labels": len(self.labels), "digest": self.digest}
+
+    def logprobs(self, sentences: Sequence[Sequence[str]]) -> list[np.ndarray]:
+        raise ConfigError(f"{self.dir.name} is a sequence-classification model: it labels texts (text rows), "
+                          "not tokens")
+
+    def sequence_logprobs(self, texts: Sequence[str]) -> np.ndarray:
+        """``(texts, labels)`` log-probabilities, one row per text (batches by length; padding and
+        batch neighbours do not change a row)."""
+        import torch
+
+        from ..backtranslate import plan_batches
+        from . import log_softmax
+
+        out = np.zeros((len(texts), len(self.labels)))
+        if not texts:
+            return out
+        ids = list(self.tokenizer(list(texts), truncation=True, max_length=self.max_input)["input_ids"])
+        pad = self.tokenizer.pad_token_id if self.tokenizer.pad_token_id is not None else 0
+        for batch in plan_batches([len(x) for x in ids], self.max_tokens, self.max_batch):
+            longest = max(len(ids[r]) for r in batch)
+            inp = torch.full((len(batch), longest), pad, dtype=torch.long)
+            mask = torch.zeros((len(batch), longest), dtype=torch.long)
+            for b, r in enumerate(batch):
+                inp[b, :len(ids[r])] = torch.tensor(ids[r])
+                mask[b, :len(ids[r])] = 1
+            with torch.inference_mode():
+                logits = self.model(input_ids=inp, attention_mask=mask).logits.float().numpy()
+            for b, r in enumerate(batch):
+                out[r] = log_softmax(logits[b:b + 1])[0]
+        return out
+
+
+def is_sequence_classifier(model_dir: Path) -> bool:
+    """Whether a transformers model directory holds a sequence-classification head (its config)."""
+    import json
+
+    try:
+        cfg = json.loads((Path(model_dir) / "config.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return any(str(a).endswith("ForSequenceClassification") for a in cfg.get("architectures") or [])
+
+
+__all__ = ["HFTokenTeacher", "HFSequenceTeacher", "is_sequence_classifier"]

@@ -40,13 +40,18 @@ class Teach(Step):
     is below ``min_score`` are rejected with the score in the reason. Decisions are made on the
     rounded probabilities the meta records, so a row's meta explains its tags.
 
+    On ``text`` rows the teacher is a sequence-classification model: each text gets a
+    ``teacher_label`` column (``reject_label`` below ``min_prob``) and ``meta.teach`` its ``top``
+    labels, ``entropy`` and ``score`` (the top probability); ``min_score`` rejects as for tokens.
+
     The model sees each input block whole (``block_batches``) with one thread by default, so the
     bytes written do not depend on ``--batch-size`` or ``--workers``.
     """
 
     name = "teach"
-    kinds = ("tagged",)
-    reads = ("tokens",)
+    kinds = ("tagged", "text")
+    reads = ()
+    writes = ("teacher_label",)
     block_batches = True
     Params = TeachParams
     resource_params = ("teacher",)
@@ -111,8 +116,38 @@ class Teach(Step):
             out.append((tags, rec))
         return out
 
+    def label_texts(self, texts: list[str]) -> list[tuple[str, dict[str, Any]]]:
+        """(label, meta record) per text, from a sequence-classification teacher."""
+        from . import soft_labels
+
+        self.ensure_ready()
+        p = self.params
+        t = self._r_teacher
+        if not hasattr(t, "sequence_logprobs"):
+            raise ConfigError(f"the teacher {t.kind} labels tokens (tagged rows); text rows need a "
+                              "sequence-classification model")
+        lp = t.sequence_logprobs(texts)
+        _, _, tops, ents = soft_labels(lp, p.temperature, p.top_k)
+        who = {"kind": t.kind, "digest": t.digest[:16]}
+        out = []
+        for top, ent in zip(tops, ents):
+            conf = top[0][1]
+            out.append((t.labels[top[0][0]] if conf >= p.min_prob else p.reject_label,
+                        {"teacher": who, "temperature": p.temperature, "top": [[t.labels[j], q] for j, q in top],
+                         "entropy": ent, "score": conf}))
+        return out
+
     def process(self, batch: pl.DataFrame, ctx: Context) -> StepResult:
         p = self.params
+        if "tokens" not in batch.columns:  # text rows: one label per text (sequence classification)
+            tres = self.label_texts(batch["text"].to_list())
+            keep = pl.Series([rec["score"] >= p.min_score for _, rec in tres])
+            labelled = batch.with_columns(pl.Series("teacher_label", [r[0] for r in tres], pl.String),
+                                          merge_meta(batch["meta"], "teach", [r[1] for r in tres]))
+            trej = labelled.filter(~keep).with_columns(pl.Series(
+                "reason", [f"teacher score {rec['score']:.4f} below {p.min_score} (top label probability)"
+                           for (_, rec), k in zip(tres, keep.to_list()) if not k], pl.String))
+            return StepResult(labelled.filter(keep), trej)
         res = self.label([list(x) for x in batch["tokens"].to_list()])
         ok = [rec["score"] >= p.min_score for _, rec in res]
         mask = pl.Series(ok)
