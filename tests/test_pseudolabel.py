@@ -111,10 +111,10 @@ def test_thresholds_leave_tokens_unlabelled_and_reject_sentences_with_the_score(
             assert (tag == "_") == (not top or top[0][1] < 0.9)
 
 
-def test_pseudolabel_refuses_inputs_that_are_not_pairs(tmp_path, pud_pairs):
+def test_pseudolabel_refuses_inputs_that_are_neither_pairs_nor_text(tmp_path, pud_pairs):
     _, teacher = pud_pairs
-    f = tmp_path / "mono.txt"
-    f.write_text("ein Satz\n", encoding="utf-8")
+    f = tmp_path / "tagged.conllu"
+    f.write_text("1\tein\t_\tDET\t_\t_\t_\t_\t_\t_\n2\tSatz\t_\tNOUN\t_\t_\t_\t_\t_\t_\n\n", encoding="utf-8")
     with pytest.raises(ConfigError, match="reads sentence pairs"):
         PseudolabelSource(str(f), str(teacher), src_lang="de")
     with pytest.raises(ConfigError, match="temperature must be positive"):
