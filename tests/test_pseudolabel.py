@@ -132,3 +132,18 @@ def test_target_text_is_labelled_directly_by_a_multilingual_teacher(tmp_path):
     assert rows["tags"].to_list() == [["B-PER", "I-PER", "O", "O"], ["O", "O"]]
     rec = json.loads(rows["meta"][0])["pseudolabel"]
     assert rec["direct"] is True and "from" not in rec and rec["spans"] == [["PER", 0, 1, 0.7]]
+
+
+def test_soft_labels_reach_the_parquet_export_datasets_loads(tmp_path, pud_pairs):
+    tsv, teacher = pud_pairs
+    run(Pipeline("pl", PseudolabelSource(str(tsv), str(teacher), top_k=2, src_lang="en", tgt_lang="de"), []),
+        tmp_path / "pl", workers=1)
+    export(tmp_path / "pl", tmp_path / "hf", "hf")
+    import datasets
+
+    ds = datasets.load_dataset(str(tmp_path / "hf"), cache_dir=str(tmp_path / "cache"))["train"]
+    rows = load_rows(tmp_path / "pl")
+    first = json.loads(rows["meta"][0])["pseudolabel"]["top"]
+    assert ds[0]["soft_labels"] == [[q[0] for q in tok] for tok in first]
+    assert ds[0]["soft_probs"] == [[q[1] for q in tok] for tok in first]
+    assert len(ds[0]["soft_labels"]) == len(ds[0]["tokens"])

@@ -290,3 +290,27 @@ def test_sequence_classification_teacher_labels_text_rows(tmp_path, toy_sequence
             assert abs(sum(q for _, q in rec["top"]) - 1.0) < 1e-5
     assert json.loads((tmp_path / "out1/manifest.json").read_text())["content_digest"] == \
         json.loads((tmp_path / "out100/manifest.json").read_text())["content_digest"]
+
+
+def test_calibration_reports_per_language_with_one_temperature(tmp_path):
+    from typer.testing import CliRunner
+
+    from xdata.cli import app
+
+    sents, tags = _synthetic(120, 4)
+    halves = [(sents[:60], tags[:60]), (sents[60:], tags[60:])]
+    files = []
+    for k, (ss, ts) in enumerate(halves):
+        f = tmp_path / f"dev{k}.conllu"
+        f.write_text("".join("".join(f"{i}\t{w}\t_\t{t}\t_\t_\t_\t_\t_\t_\n" for i, (w, t) in enumerate(zip(s, tt), 1))
+                             + "\n" for s, tt in zip(ss, ts)), encoding="utf-8")
+        files.append(f)
+    r = CliRunner().invoke(app, ["teacher", "calibrate", "--teacher", "py:teacher_callables:overconfident",
+                                 "--dev", f"xx={files[0]}", "--dev", f"yy={files[1]}"])
+    assert r.exit_code == 0, r.output
+    rep = json.loads(r.output)
+    assert set(rep["per_language"]) == {"xx", "yy"}
+    assert sum(v["tokens"] for v in rep["per_language"].values()) == rep["tokens"]
+    for v in rep["per_language"].values():  # one temperature for both, and it helps each language
+        assert v["after"]["ece"] < v["before"]["ece"]
+    assert 2.0 < rep["temperature"] < 4.5

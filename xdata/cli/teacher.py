@@ -49,7 +49,8 @@ def train(
 @handle_errors
 def calibrate(
     teacher: str = typer.Option(..., "--teacher", help="Model directory, tagger directory or py:MODULE:NAME."),
-    dev: Path = typer.Option(..., "--dev", help="Labelled dev CoNLL-U file."),
+    dev: list[str] = typer.Option(..., "--dev", help="Labelled dev CoNLL-U file, or LANG=FILE (repeatable: one "
+                                  "temperature for all, the report per language too)."),
     field: str = typer.Option("upos", "--field"),
     sentences: Optional[str] = typer.Option(None, "--sentences", help="Use dev sentences A:B only (0-based, B exclusive)."),
     pooling: str = typer.Option("first", "--pooling", help="Subwords -> words for transformers teachers: first | mean."),
@@ -61,8 +62,9 @@ def calibrate(
     from ..teacher import load_teacher
     from ..teacher.conllu import calibrate_conllu
 
-    echo_json(calibrate_conllu(load_teacher(teacher, pooling=pooling), dev, field=field, n_bins=bins,
-                               sentences=_slice(sentences)))
+    devs = [(d.partition("=")[0], d.partition("=")[2]) if "=" in d else (Path(d).stem, d) for d in dev]
+    echo_json(calibrate_conllu(load_teacher(teacher, pooling=pooling), devs if len(devs) > 1 else devs[0][1],
+                               field=field, n_bins=bins, sentences=_slice(sentences)))
 
 
 @teacher_app.command("label")

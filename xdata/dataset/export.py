@@ -7,7 +7,9 @@ is all ``train``):
   :func:`export_dir`): ``data/SPLIT-00000-of-00001.parquet`` and a
   ``README.md`` whose YAML ``configs`` names them; ``datasets.load_dataset(DIR)`` returns a
   ``DatasetDict``. Pair rows become ``{"translation": {SRC: ..., TGT: ...}}`` (one language pair
-  per dataset), text and tagged rows keep their columns; ``id`` and ``origin`` are kept.
+  per dataset), text and tagged rows keep their columns; ``id`` and ``origin`` are kept; tagged
+  rows also get ``soft_labels`` / ``soft_probs`` (per token, a teacher's top-k labels and their
+  probabilities; null for rows without).
 * ``parallel`` -- pair rows as line-aligned plain text: ``SPLIT.SRC``, ``SPLIT.TGT`` and
   ``SPLIT.ids`` (the row id of each line) for Marian, fairseq and OpenNMT. A line break inside a
   text would shift every later line, so it becomes a space (counted in the record).
@@ -104,12 +106,21 @@ def _export_hf(d: Path, m: dict[str, Any], tmp: Path) -> dict[str, int]:
                   pl.col("origin")]
     else:
         content = ["lang", "text"] if kind == "text" else ["lang", "tokens", "tags"]
-        cols = ["id", *content, "origin", "split"]
+        cols = ["id", *content, "origin", "split", *(["meta"] if kind == "tagged" else [])]
         select = [pl.col(c) for c in ["id", *content, "origin"]]
+        if kind == "tagged":  # soft labels of a teacher, per token: labels and probabilities (null: none)
+            select += [pl.col("soft_labels"), pl.col("soft_probs")]
     writers: dict[str, Any] = {}
     rows: dict[str, int] = {}
     try:
         for df in _batches(d, m, cols):
+            if kind == "tagged":
+                soft = [_soft_labels(x) for x in (df["meta"].to_list() if "meta" in df.columns else [None] * df.height)]
+                df = df.with_columns(
+                    pl.Series("soft_labels", [None if s is None else [[str(q[0]) for q in tok] for tok in s] for s in soft],
+                              pl.List(pl.List(pl.String))),
+                    pl.Series("soft_probs", [None if s is None else [[float(q[1]) for q in tok] for tok in s] for s in soft],
+                              pl.List(pl.List(pl.Float64))))
             for (split,), part in df.group_by(["split"], maintain_order=True):
                 t = part.select(select).to_arrow()
                 w = writers.get(split)
