@@ -314,3 +314,22 @@ def test_calibration_reports_per_language_with_one_temperature(tmp_path):
     for v in rep["per_language"].values():  # one temperature for both, and it helps each language
         assert v["after"]["ece"] < v["before"]["ece"]
     assert 2.0 < rep["temperature"] < 4.5
+
+
+def test_a_sequence_teacher_is_calibrated_on_sentence_labels(tmp_path, toy_sequence_classifier):
+    from xdata.teacher.conllu import calibrate_conllu
+
+    t = load_teacher(str(toy_sequence_classifier))
+    texts = ["the cat sees a dog .", "a big dog", "the dog plays", "run", "the big cat runs", "see the dog ."] * 5
+    lp = t.sequence_logprobs(texts)
+    # gold: the teacher's own argmax for 2 of 3 texts, another label for the rest -> an over-confident teacher
+    gold = [t.labels[int(r.argmax())] if k % 3 else t.labels[(int(r.argmax()) + 1) % 3] for k, r in enumerate(lp)]
+    f = tmp_path / "dev.conllu"
+    f.write_text("".join(f"# text = {x}\n# topic = {g}\n1\t{x.split()[0]}\t_\t_\t_\t_\t_\t_\t_\t_\n\n"
+                         for x, g in zip(texts, gold)), encoding="utf-8")
+    rep = calibrate_conllu(t, f, field="meta:topic")
+    assert rep["tokens"] == len(texts)
+    assert rep["before"]["accuracy"] == pytest.approx(20 / 30)
+    assert rep["after"]["nll"] <= rep["before"]["nll"]
+    with pytest.raises(ConfigError, match="needs a sequence-classification teacher"):
+        calibrate_conllu(load_teacher("py:teacher_callables:overconfident"), f, field="meta:topic")

@@ -13,7 +13,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from ..errors import InputError
+from ..errors import ConfigError, InputError
 from ..project.conllu import PROB_KEY
 from . import Teacher, log_softmax
 from .calibration import calibration_report, fit_temperature
@@ -59,6 +59,28 @@ def dev_arrays(teacher: Teacher, forms: list[list[str]], tags: list[list[str]],
     return np.concatenate(rows), np.asarray(gold, dtype=np.int64)
 
 
+def _sentence_dev_arrays(teacher: Teacher, path: str | Path, key: str,
+                         sentences: slice | None) -> tuple[np.ndarray, np.ndarray]:
+    """A sequence teacher's log-probabilities for each sentence's ``# text`` and the gold index of
+    its ``# KEY = value`` label (-1: a label the teacher does not know), for sentences that have both."""
+    from ..project.conllu import ConlluDoc
+
+    if not hasattr(teacher, "sequence_logprobs"):
+        raise ConfigError(f"field meta:{key} is a sentence label: calibrating it needs a sequence-classification "
+                          "teacher")
+    doc = ConlluDoc.read(path)
+    texts, labels = [], []
+    for sent in doc.sentences[sentences] if sentences is not None else doc.sentences:
+        md = sent.metadata
+        if md.get(key) and md.get("text"):
+            texts.append(md["text"])
+            labels.append(md[key])
+    if not texts:
+        raise InputError(f"no sentence has both '# text' and '# {key}' comments", path=path)
+    index = {lab: j for j, lab in enumerate(teacher.labels)}
+    return teacher.sequence_logprobs(texts), np.asarray([index.get(x, -1) for x in labels], dtype=np.int64)
+
+
 def calibrate_conllu(teacher: Teacher, dev: str | Path | Sequence[tuple[str, str | Path]], *, field: str = "upos",
                      n_bins: int = 15, sentences: slice | None = None) -> dict[str, Any]:
     """Fit the temperature on the gold ``field`` of CoNLL-U dev data; the report of
@@ -73,10 +95,13 @@ def calibrate_conllu(teacher: Teacher, dev: str | Path | Sequence[tuple[str, str
     devs = [(Path(dev).stem, dev)] if isinstance(dev, (str, Path)) else list(dev)
     parts: list[tuple[str, np.ndarray, np.ndarray]] = []
     for lang, path in devs:
-        forms, tags, _ = read_conllu_tags(path, field)
-        if sentences is not None:
-            forms, tags = forms[sentences], tags[sentences]
-        lp, g = dev_arrays(teacher, forms, tags)
+        if field.startswith("meta:"):  # sentence labels (``# KEY = value``) for a sequence teacher
+            lp, g = _sentence_dev_arrays(teacher, path, field[5:], sentences)
+        else:
+            forms, tags, _ = read_conllu_tags(path, field)
+            if sentences is not None:
+                forms, tags = forms[sentences], tags[sentences]
+            lp, g = dev_arrays(teacher, forms, tags)
         parts.append((lang, lp, g))
     logp = np.concatenate([p[1] for p in parts])
     gold = np.concatenate([p[2] for p in parts])
