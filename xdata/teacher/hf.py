@@ -13,13 +13,36 @@ subword logits are pooled to words by :func:`xdata.teacher.pool_subwords` (``fir
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Iterator, Sequence
 
 import numpy as np
 
 from ..errors import ConfigError
 from ..models import model_digest
 from . import Teacher, pool_subwords
+
+
+def run_batches(teacher: Any, ids: list[list[int]]) -> Iterator[tuple[int, np.ndarray]]:
+    """(index, logits) of each input: inputs batched by length (``max_tokens`` padded tokens,
+    ``max_batch`` inputs), padded, with an attention mask, so a row's logits do not depend on its
+    batch neighbours."""
+    import torch
+
+    from ..backtranslate import plan_batches
+
+    tok = teacher.tokenizer
+    pad = tok.pad_token_id if tok.pad_token_id is not None else 0
+    for batch in plan_batches([len(x) for x in ids], teacher.max_tokens, teacher.max_batch):
+        longest = max(len(ids[r]) for r in batch)
+        inp = torch.full((len(batch), longest), pad, dtype=torch.long)
+        mask = torch.zeros((len(batch), longest), dtype=torch.long)
+        for b, r in enumerate(batch):
+            inp[b, :len(ids[r])] = torch.tensor(ids[r])
+            mask[b, :len(ids[r])] = 1
+        with torch.inference_mode():
+            logits = teacher.model(input_ids=inp, attention_mask=mask).logits.float().numpy()
+        for b, r in enumerate(batch):
+            yield r, logits[b]
 
 
 class HFTokenTeacher(Teacher):
@@ -68,26 +91,14 @@ class HFTokenTeacher(Teacher):
         return list(enc["input_ids"]), [enc.word_ids(i) for i in range(len(sentences))]
 
     def logprobs(self, sentences: Sequence[Sequence[str]]) -> list[np.ndarray]:
-        import torch
 
-        from ..backtranslate import plan_batches
 
         out: list[np.ndarray] = [np.zeros((0, len(self.labels)))] * len(sentences)
         todo = [k for k, s in enumerate(sentences) if len(s)]
         ids, wids = self.encode([sentences[k] for k in todo])
-        pad = self.tokenizer.pad_token_id if self.tokenizer.pad_token_id is not None else 0
-        for batch in plan_batches([len(x) for x in ids], self.max_tokens, self.max_batch):
-            longest = max(len(ids[r]) for r in batch)
-            inp = torch.full((len(batch), longest), pad, dtype=torch.long)
-            mask = torch.zeros((len(batch), longest), dtype=torch.long)
-            for b, r in enumerate(batch):
-                inp[b, :len(ids[r])] = torch.tensor(ids[r])
-                mask[b, :len(ids[r])] = 1
-            with torch.inference_mode():
-                logits = self.model(input_ids=inp, attention_mask=mask).logits.float().numpy()
-            for b, r in enumerate(batch):
-                k = todo[r]
-                out[k] = pool_subwords(logits[b, :len(ids[r])], wids[r], len(sentences[k]), self.pooling)
+        for r, logits in run_batches(self, ids):
+            k = todo[r]
+            out[k] = pool_subwords(logits[:len(ids[r])], wids[r], len(sentences[k]), self.pooling)
         return out
 
 
@@ -131,27 +142,15 @@ class HFSequenceTeacher(Teacher):
     def sequence_logprobs(self, texts: Sequence[str]) -> np.ndarray:
         """``(texts, labels)`` log-probabilities, one row per text (batches by length; padding and
         batch neighbours do not change a row)."""
-        import torch
 
-        from ..backtranslate import plan_batches
         from . import log_softmax
 
         out = np.zeros((len(texts), len(self.labels)))
         if not texts:
             return out
         ids = list(self.tokenizer(list(texts), truncation=True, max_length=self.max_input)["input_ids"])
-        pad = self.tokenizer.pad_token_id if self.tokenizer.pad_token_id is not None else 0
-        for batch in plan_batches([len(x) for x in ids], self.max_tokens, self.max_batch):
-            longest = max(len(ids[r]) for r in batch)
-            inp = torch.full((len(batch), longest), pad, dtype=torch.long)
-            mask = torch.zeros((len(batch), longest), dtype=torch.long)
-            for b, r in enumerate(batch):
-                inp[b, :len(ids[r])] = torch.tensor(ids[r])
-                mask[b, :len(ids[r])] = 1
-            with torch.inference_mode():
-                logits = self.model(input_ids=inp, attention_mask=mask).logits.float().numpy()
-            for b, r in enumerate(batch):
-                out[r] = log_softmax(logits[b:b + 1])[0]
+        for r, logits in run_batches(self, ids):
+            out[r] = log_softmax(logits[None, :])[0]
         return out
 
 
