@@ -290,3 +290,49 @@ def test_ctrl_c_while_the_command_starts_is_an_exit_not_a_traceback(recipe: Path
     assert "Traceback" not in err and err.strip().splitlines()[-1].startswith("interrupted: ")
     assert not out.exists() and _siblings(out) == []
     assert not _group_alive(p.pid)
+
+
+PLAN_RECIPE = RECIPE.replace('''def build(ctx):
+    global DELAY
+    DELAY = ctx.option("delay", "0.02")
+    return Pipeline("slow", TextSource(ctx.here("corpus.txt"), "en"), [SlowUpper()])''', '''def build(ctx):
+    global DELAY
+    DELAY = ctx.option("delay", "0.02")
+    from xdata.mix import Mix, Part, Split
+    from xdata.recipe import Recipe
+
+    first = Pipeline("first", TextSource(ctx.here("small.txt"), "en"), [])
+    slow = Pipeline("slow", TextSource(ctx.here("corpus.txt"), "en"), [SlowUpper()])
+    both = Pipeline("both", Mix([Part(first), Part(slow, origin="upper")], split=Split(dev=0.1)), [])
+    return Recipe([first, slow, both], exports={"both": ("jsonl",)})''')
+
+
+@pytest.mark.parametrize("fault", ["SIGINT", "SIGKILL"])
+def test_a_multi_part_run_stopped_in_a_part_leaves_finished_parts_and_a_rerun_completes(tmp_path: Path, fault: str):
+    lines = [f"sentence number {i} of the fault corpus" for i in range(160_000)]
+    (tmp_path / "corpus.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    (tmp_path / "small.txt").write_text("one line\nanother line\n", encoding="utf-8")
+    recipe = tmp_path / "plan.py"
+    recipe.write_text(PLAN_RECIPE, encoding="utf-8")
+    out = tmp_path / "out"
+    p = _start(["run", str(recipe), "--out", str(out), "--workers", "2", "--batch-size", "500"], tmp_path)
+    _wait_for_workers(p, 2)  # the slow part runs (the first one is written by then)
+    time.sleep(1.0)
+    _signal_group(p.pid, signal.SIGINT if fault == "SIGINT" else signal.SIGKILL)
+    _, err = p.communicate(timeout=60)
+    if fault == "SIGINT":
+        assert p.returncode == 130, err
+        assert err.strip().splitlines()[-1] == \
+            "interrupted: stopped without writing a result (any --out is as it was before)"
+    assert not _group_alive(p.pid), "a worker outlived the run"
+    first = [d for d in (out / "first").iterdir() if d.name not in ("latest",) and not d.name.startswith(".")]
+    assert len(first) == 1 and (first[0] / "manifest.json").is_file()  # the finished part is whole
+    assert not (out / "slow").exists() or not [d for d in (out / "slow").iterdir() if not d.name.startswith(".")]
+    again = subprocess.run(XDATA + ["run", str(recipe), "--out", str(out), "--workers", "2", "--set", "delay=0"],
+                           capture_output=True, text=True, timeout=300)
+    assert again.returncode == 0, again.stderr
+    assert "part first: reused" in again.stderr and "part slow: computed" in again.stderr
+    assert not [x for x in (out / "slow").iterdir() if ".xdata-partial-" in x.name]  # a killed run's leftovers went
+    v = subprocess.run(XDATA + ["verify", str(out / "both" / "latest"), "--deep"], capture_output=True, text=True,
+                       timeout=120)
+    assert v.returncode == 0, v.stdout + v.stderr
