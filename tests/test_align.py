@@ -85,9 +85,31 @@ def test_eflomal_backend_on_real_gold():
     d = DATA / "en-fr"
     src = [ln.split() for ln in (d / "src.txt").read_text().splitlines()]
     tgt = [ln.split() for ln in (d / "tgt.txt").read_text().splitlines()]
-    res = align_corpus(src, tgt, method="auto")
+    res = align_corpus(src, tgt, method="eflomal")
     score = aer(read_pharaoh(d / "gold.txt", allow_possible=True), [set(x) for x in res.links])
     assert res.method.startswith("eflomal") and score["aer"] < 0.25
+
+
+def test_agreement_rule_by_hand():
+    from xdata.align.aligners import agreed
+
+    assert agreed([{(0, 0), (1, 2)}, set()], [{(0, 0), (2, 2)}, {(1, 1)}]) == [{(0, 0)}, set()]
+
+
+def test_the_default_ensemble_beats_each_member_on_the_en_fr_gold_set():
+    pytest.importorskip("eflomal")
+    from xdata.align import read_pharaoh
+
+    d = DATA / "en-fr"
+    src = [ln.split() for ln in (d / "src.txt").read_text().splitlines()]
+    tgt = [ln.split() for ln in (d / "tgt.txt").read_text().splitlines()]
+    gold = read_pharaoh(d / "gold.txt", allow_possible=True)
+    got = {m: align_corpus(src, tgt, method=m, view="stem") for m in ("auto", "builtin", "eflomal")}
+    score = {m: aer(gold, [set(x) for x in r.links])["aer"] for m, r in got.items()}
+    assert got["auto"].method.startswith("ensemble(builtin,eflomal)")
+    assert score["auto"] < score["builtin"] and score["auto"] < score["eflomal"]
+    for e, b in zip(got["auto"].fwd or [], got["builtin"].fwd or []):
+        assert e <= b  # a direction keeps only links the builtin also gives (eflomal's are resampled)
 
 
 def test_lexicon_induce_round_trip(tmp_path):

@@ -119,7 +119,7 @@ def read_extra(src: Optional[Path], tgt: Optional[Path]) -> tuple[list[list[str]
 def align(
     src: Path = typer.Option(..., "--src", help="Source sentences, whitespace-tokenized, one a line (.gz read too)."),
     tgt: Path = typer.Option(..., "--tgt", help="Target sentences, line-aligned with --src."),
-    method: str = typer.Option("auto", "--method", help="auto (eflomal if installed, else builtin) | eflomal | builtin "
+    method: str = typer.Option("auto", "--method", help="auto (builtin+eflomal ensemble if eflomal is installed, else builtin) | ensemble | eflomal | builtin "
                                "| neural (with --model)."),
     sym: str = typer.Option("grow-diag-final-and", "--sym", help="Symmetrization: intersection | union | grow-diag | "
                             "grow-diag-final | grow-diag-final-and."),
@@ -236,7 +236,7 @@ def lexicon_induce(
     tgt: Path = typer.Option(..., "--tgt", help="Target sentences, line-aligned."),
     out: Path = typer.Option(..., "--out", help="Lexicon file to write (TSV, source word first)."),
     alignment: Optional[Path] = typer.Option(None, "--alignment", help="Pharaoh links; default: align with --method."),
-    method: str = typer.Option("auto", "--method", help="auto | eflomal | builtin (when no --alignment)."),
+    method: str = typer.Option("auto", "--method", help="auto | ensemble | eflomal | builtin (when no --alignment)."),
     src_lang: Optional[str] = typer.Option(None, "--src-lang"),
     tgt_lang: Optional[str] = typer.Option(None, "--tgt-lang"),
     min_count: int = typer.Option(2, "--min-count", min=1),
