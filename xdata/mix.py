@@ -39,7 +39,7 @@ import numpy as np
 import polars as pl
 
 from .errors import ConfigError
-from .hashing import INPUT_DIGEST, digest_value, xxh3_128_rows
+from .hashing import digest_value, xxh3_128_rows
 from .io.readers import DatasetSource, Source, SourceBatch, open_source
 from .io.readers.parquet import root_expr
 from .records import CONTENT, OPTIONAL, REJECT_SCHEMA
@@ -287,14 +287,8 @@ class Mix(Source):
                 "test_sets": [s.describe() for s in tests], "dev_sets": [s.describe() for s in devs]},
         }
 
-    def describe(self) -> dict[str, Any]:
-        return {**super().describe(), "format": "mix", "digest_algorithm": INPUT_DIGEST}
-
     def paths(self) -> list[str]:
         return [p for s in self.sources for p in s.paths()]
-
-    def size_hint(self) -> int | None:
-        return self.report.get("rows_out")
 
     def set_seed(self, seed: int) -> None:
         """The run's seed (the executor calls this before reading): copies and splits depend on it."""

@@ -178,20 +178,21 @@ def run_plan(recipe: Any, out: str | Path, *, recipe_info: dict[str, Any] | None
                 f"{manifest['rejected_rows']:,} rejected ({d})")
             record["parts"].append({"name": p.name, "version": version, "status": status, "kind": kind,
                                     "rows": manifest["rows"], "dir": str(d.relative_to(root))})
-        for name, formats in recipe.exports.items():
-            d = next(dirs[id(p)] for p in parts if p.name == name)
-            from .dataset.export import export, export_dir
+        from .dataset.export import export, export_dir
 
+        part_dir = {p.name: dirs[id(p)] for p in parts}
+        for name, formats in recipe.exports.items():
+            d = part_dir[name]
+            m = read_manifest(d)
             for fmt in formats:
-                target = export_dir(root / "exports" / name, fmt, read_manifest(d))
+                target = export_dir(root / "exports" / name, fmt, m)
                 res = export(d, target, fmt)
                 say(f"export {name} as {fmt}: {target} ({res['status']})")
                 record["exports"].setdefault(name, {})[fmt] = str(target.relative_to(root))
         for name in recipe.reports:
-            d = next(dirs[id(p)] for p in parts if p.name == name)
             (root / "reports").mkdir(exist_ok=True)
             mod, fn = REPORTER.split(":")
-            page = getattr(importlib.import_module(mod), fn)(d, root / "reports" / f"{name}.html")
+            page = getattr(importlib.import_module(mod), fn)(part_dir[name], root / "reports" / f"{name}.html")
             say(f"report {name}: {page}")
             record["reports"][name] = str(Path(page).relative_to(root))
         record["finished"] = _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat()

@@ -22,91 +22,12 @@ from ..models import model_digest
 from . import Teacher, pool_subwords
 
 
-def run_batches(teacher: Any, ids: list[list[int]]) -> Iterator[tuple[int, np.ndarray]]:
-    """(index, logits) of each input: inputs batched by length (``max_tokens`` padded tokens,
-    ``max_batch`` inputs), padded, with an attention mask, so a row's logits do not depend on its
-    batch neighbours."""
-    import torch
+class _HFTeacher(Teacher):
+    """What both transformers teachers share: loading (once per process, CPU, fixed threads), the
+    label names, the input length limit, the weights digest, provenance and the batch loop."""
 
-    from ..backtranslate import plan_batches
-
-    tok = teacher.tokenizer
-    pad = tok.pad_token_id if tok.pad_token_id is not None else 0
-    for batch in plan_batches([len(x) for x in ids], teacher.max_tokens, teacher.max_batch):
-        longest = max(len(ids[r]) for r in batch)
-        inp = torch.full((len(batch), longest), pad, dtype=torch.long)
-        mask = torch.zeros((len(batch), longest), dtype=torch.long)
-        for b, r in enumerate(batch):
-            inp[b, :len(ids[r])] = torch.tensor(ids[r])
-            mask[b, :len(ids[r])] = 1
-        with torch.inference_mode():
-            logits = teacher.model(input_ids=inp, attention_mask=mask).logits.float().numpy()
-        for b, r in enumerate(batch):
-            yield r, logits[b]
-
-
-class HFTokenTeacher(Teacher):
-    """``AutoModelForTokenClassification`` + its fast tokenizer, from a local directory or the hub cache."""
-
-    kind = "hf-token"
-
-    def __init__(self, model: str, *, pooling: str = "first", threads: int = 0, max_tokens: int = 4096,
-                 max_batch: int = 64, revision: str | None = None) -> None:
-        from ..backtranslate import default_threads
-        from ..models import load_transformers
-
-        self.model_name = model
-        self.pooling = pooling
-        self.max_tokens = max_tokens
-        self.max_batch = max_batch
-        self.dir, self.tokenizer, self.model = load_transformers(
-            "AutoModelForTokenClassification", model, revision=revision, threads=threads or default_threads(),
-            what="token-classification model")
-        if not getattr(self.tokenizer, "is_fast", False):
-            raise ConfigError(f"{self.dir.name}: the teacher needs a fast tokenizer (tokenizer.json) to map subwords to words")
-        self.model.eval()
-        cfg = self.model.config
-        self.labels = [str(cfg.id2label[i]) for i in range(cfg.num_labels)]
-        limit = int(getattr(cfg, "max_position_embeddings", 0) or 512)
-        tok_max = int(getattr(self.tokenizer, "model_max_length", limit) or limit)
-        self.max_input = min(limit, tok_max)
-        self._digest: str | None = None
-
-    @property
-    def digest(self) -> str:
-        if self._digest is None:
-            self._digest = model_digest(self.dir)
-        return self._digest
-
-    def describe(self) -> dict[str, Any]:
-        return {"kind": self.kind, "model": self.dir.name, "model_type": self.model.config.model_type,
-                "labels": len(self.labels), "pooling": self.pooling, "digest": self.digest}
-
-    def encode(self, sentences: Sequence[Sequence[str]]) -> tuple[list[list[int]], list[list[int | None]]]:
-        """Subword ids and, per subword, the index of its word (``None`` for special tokens)."""
-        if not sentences:
-            return [], []
-        enc = self.tokenizer([list(s) for s in sentences], is_split_into_words=True, truncation=True,
-                             max_length=self.max_input)
-        return list(enc["input_ids"]), [enc.word_ids(i) for i in range(len(sentences))]
-
-    def logprobs(self, sentences: Sequence[Sequence[str]]) -> list[np.ndarray]:
-
-
-        out: list[np.ndarray] = [np.zeros((0, len(self.labels)))] * len(sentences)
-        todo = [k for k, s in enumerate(sentences) if len(s)]
-        ids, wids = self.encode([sentences[k] for k in todo])
-        for r, logits in run_batches(self, ids):
-            k = todo[r]
-            out[k] = pool_subwords(logits[:len(ids[r])], wids[r], len(sentences[k]), self.pooling)
-        return out
-
-
-class HFSequenceTeacher(Teacher):
-    """``AutoModelForSequenceClassification`` + its tokenizer: one label distribution per text
-    (``sequence_logprobs``), for ``text`` rows; loaded, batched and digested as the token teacher."""
-
-    kind = "hf-sequence"
+    auto_class = ""
+    what = ""
 
     def __init__(self, model: str, *, threads: int = 0, max_tokens: int = 4096, max_batch: int = 64,
                  revision: str | None = None) -> None:
@@ -116,8 +37,7 @@ class HFSequenceTeacher(Teacher):
         self.model_name = model
         self.max_tokens, self.max_batch = max_tokens, max_batch
         self.dir, self.tokenizer, self.model = load_transformers(
-            "AutoModelForSequenceClassification", model, revision=revision, threads=threads or default_threads(),
-            what="sequence-classification model")
+            self.auto_class, model, revision=revision, threads=threads or default_threads(), what=self.what)
         self.model.eval()
         cfg = self.model.config
         self.labels = [str(cfg.id2label[i]) for i in range(cfg.num_labels)]
@@ -135,6 +55,71 @@ class HFSequenceTeacher(Teacher):
         return {"kind": self.kind, "model": self.dir.name, "model_type": self.model.config.model_type,
                 "labels": len(self.labels), "digest": self.digest}
 
+    def run_batches(self, ids: list[list[int]]) -> Iterator[tuple[int, np.ndarray]]:
+        """(index, logits) of each input: inputs batched by length (``max_tokens`` padded tokens,
+        ``max_batch`` inputs), padded, with an attention mask, so a row's logits do not depend on
+        its batch neighbours."""
+        import torch
+
+        from ..backtranslate import plan_batches
+
+        pad = self.tokenizer.pad_token_id if self.tokenizer.pad_token_id is not None else 0
+        for batch in plan_batches([len(x) for x in ids], self.max_tokens, self.max_batch):
+            longest = max(len(ids[r]) for r in batch)
+            inp = torch.full((len(batch), longest), pad, dtype=torch.long)
+            mask = torch.zeros((len(batch), longest), dtype=torch.long)
+            for b, r in enumerate(batch):
+                inp[b, :len(ids[r])] = torch.tensor(ids[r])
+                mask[b, :len(ids[r])] = 1
+            with torch.inference_mode():
+                logits = self.model(input_ids=inp, attention_mask=mask).logits.float().numpy()
+            for b, r in enumerate(batch):
+                yield r, logits[b]
+
+
+class HFTokenTeacher(_HFTeacher):
+    """``AutoModelForTokenClassification`` + its fast tokenizer, from a local directory or the hub cache."""
+
+    kind = "hf-token"
+    auto_class = "AutoModelForTokenClassification"
+    what = "token-classification model"
+
+    def __init__(self, model: str, *, pooling: str = "first", threads: int = 0, max_tokens: int = 4096,
+                 max_batch: int = 64, revision: str | None = None) -> None:
+        self.pooling = pooling
+        super().__init__(model, threads=threads, max_tokens=max_tokens, max_batch=max_batch, revision=revision)
+        if not getattr(self.tokenizer, "is_fast", False):
+            raise ConfigError(f"{self.dir.name}: the teacher needs a fast tokenizer (tokenizer.json) to map subwords to words")
+
+    def describe(self) -> dict[str, Any]:
+        return {**super().describe(), "pooling": self.pooling}
+
+    def encode(self, sentences: Sequence[Sequence[str]]) -> tuple[list[list[int]], list[list[int | None]]]:
+        """Subword ids and, per subword, the index of its word (``None`` for special tokens)."""
+        if not sentences:
+            return [], []
+        enc = self.tokenizer([list(s) for s in sentences], is_split_into_words=True, truncation=True,
+                             max_length=self.max_input)
+        return list(enc["input_ids"]), [enc.word_ids(i) for i in range(len(sentences))]
+
+    def logprobs(self, sentences: Sequence[Sequence[str]]) -> list[np.ndarray]:
+        out: list[np.ndarray] = [np.zeros((0, len(self.labels)))] * len(sentences)
+        todo = [k for k, s in enumerate(sentences) if len(s)]
+        ids, wids = self.encode([sentences[k] for k in todo])
+        for r, logits in self.run_batches(ids):
+            k = todo[r]
+            out[k] = pool_subwords(logits[:len(ids[r])], wids[r], len(sentences[k]), self.pooling)
+        return out
+
+
+class HFSequenceTeacher(_HFTeacher):
+    """``AutoModelForSequenceClassification`` + its tokenizer: one label distribution per text
+    (``sequence_logprobs``), for ``text`` rows; loaded, batched and digested as the token teacher."""
+
+    kind = "hf-sequence"
+    auto_class = "AutoModelForSequenceClassification"
+    what = "sequence-classification model"
+
     def logprobs(self, sentences: Sequence[Sequence[str]]) -> list[np.ndarray]:
         raise ConfigError(f"{self.dir.name} is a sequence-classification model: it labels texts (text rows), "
                           "not tokens")
@@ -142,14 +127,13 @@ class HFSequenceTeacher(Teacher):
     def sequence_logprobs(self, texts: Sequence[str]) -> np.ndarray:
         """``(texts, labels)`` log-probabilities, one row per text (batches by length; padding and
         batch neighbours do not change a row)."""
-
         from . import log_softmax
 
         out = np.zeros((len(texts), len(self.labels)))
         if not texts:
             return out
         ids = list(self.tokenizer(list(texts), truncation=True, max_length=self.max_input)["input_ids"])
-        for r, logits in run_batches(self, ids):
+        for r, logits in self.run_batches(ids):
             out[r] = log_softmax(logits[None, :])[0]
         return out
 
