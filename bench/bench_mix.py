@@ -6,12 +6,17 @@ run on the same machine:
 * baseline: polars scans the three parts' Parquet shards, concatenates them and writes one
   Parquet file (``sink_parquet``): the least any mixer must do;
 * xdata: ``Mix`` of the three parts (weights 1, so the same rows) with a root split (1% dev,
-  1% test, leak removal on), written as a dataset version (ids, provenance, digests, manifest).
+  1% test, leak removal on), written as a dataset version (ids, provenance, digests, manifest);
+* for reference, xdata's floor: the same ``Mix`` without a split (a plain concatenation written as
+  a dataset version: what ids, provenance and digests cost before any mixing decision).
 
-Prints both times, the ratio (target: at most 2x) and the peak RSS of each side, each measured in
-its own fresh process (timed around the work, imports excluded).
+Prints the times, the ratios (target for the mix + split: at most 2x), the CPU seconds and the peak
+RSS of each side, each measured in its own fresh process (timed around the work, imports
+excluded).
 
 Usage: python bench/bench_mix.py --rows 5000000 [--workers 2]
+
+Each side runs in its own process, one after the other: run it on a quiet machine.
 """
 
 from __future__ import annotations
@@ -45,23 +50,26 @@ from xdata.mix import Mix, Part, Split
 from xdata.pipeline import Pipeline, run
 t0 = time.perf_counter()
 m = run(Pipeline("mix", Mix([Part(PARTS[0]), Part(PARTS[1], origin="bt"), Part(PARTS[2], origin="cs")],
-                            split=Split(dev=0.01, test=0.01)), []), WORK + "/mix", workers=WORKERS, progress=False)
+                            split=Split(dev=0.01, test=0.01) if SPLIT else None), []), WORK + "/mix" + str(SPLIT),
+        workers=WORKERS, progress=False)
 RESULT = {"rows": m["rows"], "rejected_rows": m["rejected_rows"], "mix": m["mix"]}
 """
 
 
-def _child(code: str, parts: list[Path], work: Path, workers: int = 1) -> tuple[float, float, dict]:
+def _child(code: str, parts: list[Path], work: Path, workers: int = 1, split: bool = True) -> tuple[float, float, float, dict]:
     import json
     import subprocess
 
     prog = ("import json, resource, time\n" + f"PARTS = {[str(p) for p in parts]!r}\nWORK = {str(work)!r}\n"
-            f"WORKERS = {workers}\n" + code +
+            f"WORKERS = {workers}\nSPLIT = {split}\n"
+            "def cpu():\n    r = resource.getrusage(resource.RUSAGE_SELF)\n    return r.ru_utime + r.ru_stime\n"
+            "c0 = cpu()\n" + code +
             "\nsecs = time.perf_counter() - t0\n"
-            "print(json.dumps({'secs': secs, 'rss': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "
-            "'result': RESULT}))\n")
+            "print(json.dumps({'secs': secs, 'cpu': cpu() - c0, "
+            "'rss': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 'result': RESULT}))\n")
     out = subprocess.run([sys.executable, "-c", prog], capture_output=True, text=True, check=True)
     r = json.loads(out.stdout.strip().splitlines()[-1])
-    return r["secs"], r["rss"], r["result"]
+    return r["secs"], r["cpu"], r["rss"], r["result"]
 
 
 def main() -> None:
@@ -80,13 +88,16 @@ def main() -> None:
             parts.append(work / f"p{i}")
         print(f"parts: {', '.join(str(int(a.rows * s)) for s in (0.5, 0.3, 0.2))} rows", flush=True)
 
-        base, base_rss, _ = _child(BASELINE, parts, work)
+        base, base_cpu, base_rss, _ = _child(BASELINE, parts, work)
         rows = pl.scan_parquet(work / "concat.parquet").select(pl.len()).collect().item()
-        mixed, mix_rss, m = _child(MIX, parts, work, a.workers)
-        print(f"polars concat + write: {rows:,} rows in {base:.2f} s")
-        print(f"xdata mix + split:     {m['rows']:,} rows (+{m['rejected_rows']:,} leaks removed) in {mixed:.2f} s")
-        print(f"ratio: {mixed / base:.2f}x (target <= 2x); peak RSS: polars {base_rss:,.0f} MiB, xdata {mix_rss:,.0f} MiB "
-              "(each in its own process)")
+        flat, flat_cpu, flat_rss, f = _child(MIX, parts, work, a.workers, split=False)
+        mixed, mix_cpu, mix_rss, m = _child(MIX, parts, work, a.workers)
+        print(f"polars concat + write:        {rows:,} rows in {base:.2f} s ({base_cpu:.2f} CPU s, "
+              f"peak RSS {base_rss:,.0f} MiB)")
+        print(f"xdata mix, no split (floor):  {f['rows']:,} rows in {flat:.2f} s ({flat_cpu:.2f} CPU s, "
+              f"peak RSS {flat_rss:,.0f} MiB): {flat / base:.2f}x")
+        print(f"xdata mix + split:            {m['rows']:,} rows (+{m['rejected_rows']:,} leaks removed) in {mixed:.2f} s "
+              f"({mix_cpu:.2f} CPU s, peak RSS {mix_rss:,.0f} MiB): {mixed / base:.2f}x (target <= 2x)")
         for s, st in m["mix"]["splits"].items():
             print(f"  {s}: {st['rows']:,} rows, {st['roots']:,} roots, {st['leaks_removed']:,} leaks removed")
     finally:

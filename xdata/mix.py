@@ -47,6 +47,7 @@ from .records import CONTENT, OPTIONAL, REJECT_SCHEMA
 #: Origins with a meaning of their own (a recipe may use any other name too).
 ORIGINS = ("real", "bt", "cs", "projected")
 SPLITS = ("train", "validation", "test")
+_SPLIT_NAMES = pl.Series("split", SPLITS, pl.String)  # a split code (index in SPLITS) -> its name
 
 
 @dataclass(frozen=True)
@@ -113,35 +114,35 @@ def _norm(e: pl.Expr) -> pl.Expr:
     return e.str.normalize("NFKC").str.to_lowercase().str.replace_all(r"[\W_]+", "")
 
 
-#: ASCII bytes -> their lower-case letter or digit, or 0 for a byte :func:`_norm` removes.
-_ASCII_KEEP = np.zeros(256, dtype=np.uint8)
-for _c in b"0123456789abcdefghijklmnopqrstuvwxyz":
-    _ASCII_KEEP[_c] = _c
-for _c in b"ABCDEFGHIJKLMNOPQRSTUVWXYZ":
-    _ASCII_KEEP[_c] = _c + 32
-
-
 def _norm_ascii(values: pl.Series) -> pl.Series:
-    """:func:`_norm` of ASCII strings (NFKC leaves ASCII as it is), on the bytes with one lookup
-    table instead of per-string regular expressions."""
+    """:func:`_norm` of ASCII strings (NFKC leaves ASCII as it is), computed on the bytes with a few
+    whole-array numpy operations instead of per-string regular expressions: ``b | 0x20`` lower-cases
+    a letter and leaves a digit as it is, and only letters and digits are kept."""
     import pyarrow as pa
 
-    arr = values.rechunk().to_arrow().cast(pa.large_string())
+    if values.len() == 0:
+        return values
+    arr = values.rechunk().to_arrow()
     if isinstance(arr, pa.ChunkedArray):
         arr = arr.combine_chunks()
+    if arr.type != pa.large_string():
+        arr = arr.cast(pa.large_string())
     n = len(arr)
     bufs = arr.buffers()
     offsets = np.frombuffer(bufs[1], dtype=np.int64)[arr.offset:arr.offset + n + 1]
     data = np.frombuffer(bufs[2], dtype=np.uint8)[offsets[0]:offsets[-1]] if bufs[2] is not None else \
         np.zeros(0, np.uint8)
-    mapped = _ASCII_KEEP[data]
-    keep = mapped != 0
-    cum = np.zeros(len(data) + 1, dtype=np.int32 if len(data) < 2**31 else np.int64)
-    np.cumsum(keep, out=cum[1:])
-    new_offsets = cum[offsets - offsets[0]].astype(np.int64)
-    out = pa.LargeStringArray.from_buffers(n, pa.py_buffer(new_offsets), pa.py_buffer(np.compress(keep, mapped).tobytes()),
-                                           arr.buffers()[0], arr.null_count, 0) if arr.null_count else \
-        pa.LargeStringArray.from_buffers(n, pa.py_buffer(new_offsets), pa.py_buffer(np.compress(keep, mapped).tobytes()))
+    low = data | np.uint8(0x20)
+    keep = (low - np.uint8(97) < np.uint8(26)) | (data - np.uint8(48) < np.uint8(10))
+    # kept bytes per string (a string without bytes keeps none; the appended 0 ends the last one)
+    starts = offsets[:-1] - offsets[0]
+    kept = np.add.reduceat(np.append(keep.view(np.uint8), np.uint8(0)), starts, dtype=np.int64)
+    kept[starts == offsets[1:] - offsets[0]] = 0
+    new_offsets = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(kept, out=new_offsets[1:])
+    body = pa.py_buffer(np.compress(keep, low).tobytes())
+    out = pa.LargeStringArray.from_buffers(n, pa.py_buffer(new_offsets), body, bufs[0], arr.null_count, 0) \
+        if arr.null_count else pa.LargeStringArray.from_buffers(n, pa.py_buffer(new_offsets), body)
     return pl.Series(values.name, pl.from_arrow(out))
 
 
@@ -295,16 +296,16 @@ class Mix(Source):
         self.seed = seed
 
     # -- pass 1: counts, copies, held-out texts ------------------------------------------------------
-    def _split_names(self, df: pl.DataFrame, fixed: dict[str, set[str]]) -> np.ndarray:
-        """train / validation / test for each row of ``df`` (which has ``_root``), by its root."""
+    def _split_codes(self, df: pl.DataFrame, fixed: dict[str, set[str]]) -> np.ndarray:
+        """Each row's split as its index in :data:`SPLITS` (``df`` has ``_root``), by its root."""
         sp = self.split
         assert sp is not None
         u = _u64(df, pl.col("_root"), f"split/{self.seed}").astype(np.float64) / 2.0**64
-        names = np.where(u < sp.test, "test", np.where(u < sp.test + sp.dev, "validation", "train")).astype(object)
-        for which in ("validation", "test"):
+        codes = np.where(u < sp.test, 2, np.where(u < sp.test + sp.dev, 1, 0)).astype(np.uint8)
+        for code, which in ((1, "validation"), (2, "test")):
             if fixed[which]:
-                names[df["_root"].is_in(list(fixed[which])).to_numpy()] = which
-        return names
+                codes[df["_root"].is_in(list(fixed[which])).to_numpy()] = code
+        return codes
 
     def _text_keys(self, df: pl.DataFrame, kind: str) -> list[np.ndarray]:
         """Per text column, the 64-bit key of each row's normalized text (0 for an empty text).
@@ -313,22 +314,24 @@ class Mix(Source):
         out = []
         for e in _text_exprs(kind):
             raw = df.select(e.alias("t"))
-            ascii_ = ~raw["t"].str.contains(r"[^\x00-\x7F]").fill_null(False).to_numpy()
+            t = raw["t"]
+            ascii_ = (t.str.len_bytes() == t.str.len_chars()).fill_null(True).to_numpy()
             k = np.zeros(df.height, dtype=np.uint64)
             for mask, fast in ((ascii_, True), (~ascii_, False)):
                 if mask.any():
-                    part = raw.filter(pl.Series(mask))
-                    t = part.select(_norm_ascii(part["t"]).alias("t")) if fast else part.select(_norm(pl.col("t")).alias("t"))
-                    h = _u64(t, pl.col("t"), "text")
-                    h[(t["t"].fill_null("") == "").to_numpy()] = 0
+                    part = raw if mask.all() else raw.filter(pl.Series(mask))
+                    norm = part.select(_norm_ascii(part["t"]).alias("t")) if fast else part.select(_norm(pl.col("t")).alias("t"))
+                    h = _u64(norm, pl.col("t"), "text")
+                    h[(norm["t"].fill_null("") == "").to_numpy()] = 0
                     k[mask] = h
             out.append(k)
         return out
 
-    def _scan(self) -> tuple[list[np.ndarray], dict[str, set[str]], dict[str, np.ndarray]]:
+    def _scan(self) -> tuple[list[np.ndarray], list[np.ndarray | None], dict[str, np.ndarray]]:
+        """Pass 1: copies per row, split codes per row (with a split) and the held-out text keys."""
         kind = self.kind
-        keys: list[np.ndarray] = []
         groups: list[pl.DataFrame] = []
+        codes: list[np.ndarray | None] = []
         fixed: dict[str, set[str]] = {"validation": set(), "test": set()}
         held: dict[str, list[np.ndarray]] = {"validation": [], "test": []}
         if self.split is not None:
@@ -338,26 +341,32 @@ class Mix(Source):
                     for df in _frames(s, self.read_rows):
                         fixed[which].update(df["_root"].to_list())
                         held[which] += self._text_keys(df, s.kind)
-        for pi, src in enumerate(self.sources):
-            ks: list[np.ndarray] = []
-            gs: list[pl.Series] = []  # each row's language (pair: src-tgt), categorical
+        for src in self.sources:
+            gs: list[pl.Series] = []  # each row's language (pair: src-tgt)
+            cs: list[np.ndarray] = []
             for df in _frames(src, self.read_rows, light=self.split is None):
-                ks.append(_u64(df, _row_key(df), f"mix/{self.seed}/{pi}"))
                 gs.append(df.select(_lang_key(kind).alias("g"))["g"])
                 if self.split is not None and df.height:
-                    names = self._split_names(df, fixed)
-                    for which in ("validation", "test"):
-                        sel = names == which
+                    c = self._split_codes(df, fixed)
+                    cs.append(c)
+                    for code, which in ((1, "validation"), (2, "test")):
+                        sel = c == code
                         if sel.any():
                             held[which] += self._text_keys(df.filter(pl.Series(sel)), kind)
-            keys.append(np.concatenate(ks) if ks else np.zeros(0, np.uint64))
+            codes.append(np.concatenate(cs) if cs else np.zeros(0, np.uint8) if self.split is not None else None)
             groups.append(pl.DataFrame({"g": pl.concat(gs) if gs else pl.Series("g", [], pl.String)}))
-        copies = self._copies(keys, groups)
+        copies = self._copies(groups)
         held_keys = {w: np.setdiff1d(np.unique(np.concatenate(v)), [0]) if v else np.zeros(0, np.uint64)
                      for w, v in held.items()}
-        return copies, fixed, held_keys
+        return copies, codes, held_keys
 
-    def _copies(self, keys: list[np.ndarray], groups: list[pl.DataFrame]) -> list[np.ndarray]:
+    def _row_keys(self, pi: int) -> np.ndarray:
+        """The sampling keys ``xxh3(seed, part, row id)`` of part ``pi``'s rows (read again: only a
+        part that keeps a fraction of some group's rows needs them)."""
+        ks = [_u64(df, _row_key(df), f"mix/{self.seed}/{pi}") for df in _frames(self.sources[pi], self.read_rows, light=True)]
+        return np.concatenate(ks) if ks else np.zeros(0, np.uint64)
+
+    def _copies(self, groups: list[pl.DataFrame]) -> list[np.ndarray]:
         counts = [g.group_by("g").len().sort("g") for g in groups]
         target: list[dict[str, float]] = []
         for part, c in zip(self.parts, counts):
@@ -376,23 +385,25 @@ class Mix(Source):
             scale = {g: (m * v ** (1 / self.temperature) / z) / v if v > 0 else 0.0 for g, v in per_lang.items()}
             target = [{g: v * scale[g] for g, v in tg.items()} for tg in target]
         out: list[np.ndarray] = []
-        for k, gf, c, t in zip(keys, groups, counts, target):
-            cp = np.zeros(len(k), dtype=np.int32)
+        for pi, (gf, c, t) in enumerate(zip(groups, counts, target)):
+            cp = np.zeros(gf.height, dtype=np.int32)
             # group codes in the sorted order of ``c`` (no Python string per row)
             gcol = gf.select(pl.col("g").rank("dense").cast(pl.Int32) - 1)["g"].to_numpy()
+            k: np.ndarray | None = None
             for code, (name, n) in enumerate(c.iter_rows()):
                 want = int(round(t[name]))
-                idx = np.flatnonzero(gcol == code)
+                idx = np.flatnonzero(gcol == code) if len(c) > 1 else np.arange(gf.height)
                 base, extra = divmod(want, n)
                 cp[idx] = base
                 if extra:
+                    k = self._row_keys(pi) if k is None else k
                     order = np.lexsort((idx, k[idx]))  # smallest keys first; ties by position
                     cp[idx[order[:extra]]] += 1
             out.append(cp)
         return out
 
     # -- pass 2: emit (in the driver), then leak removal (in the executor's block workers) -----------
-    def _prepared(self) -> tuple[list[np.ndarray], dict[str, set[str]], dict[str, np.ndarray]]:
+    def _prepared(self) -> tuple[list[np.ndarray], list[np.ndarray | None], dict[str, np.ndarray]]:
         key = self.seed
         if getattr(self, "_prep_key", None) != key:
             self._prep = self._scan()
@@ -420,26 +431,30 @@ class Mix(Source):
     def __getstate__(self) -> dict[str, Any]:  # what a worker needs: the held-out keys, not the copies
         st = dict(self.__dict__)
         if "_prep" in st:
-            st["_prep"] = ([], {}, st["_prep"][2])
+            st["_prep"] = ([], [], st["_prep"][2])
         return st
 
     def chunks(self, rows: int) -> Iterator[Any]:
-        copies, fixed, _ = self._prepared()
+        copies, codes, _ = self._prepared()
         kind = self.kind
         parts_report: list[dict[str, Any]] = []
         pending: list[pl.DataFrame] = []
         n_pending = 0
-        for pi, (part, src, cp) in enumerate(zip(self.parts, self.sources, copies)):
+        for pi, (part, src, cp, sc) in enumerate(zip(self.parts, self.sources, copies, codes)):
             pos = 0
             for df in _frames(src, self.read_rows):
                 c = cp[pos:pos + df.height]
+                extra = [] if sc is None else [pl.Series("_split", sc[pos:pos + df.height])]
                 pos += df.height
-                df = df.with_columns(pl.Series("_copies", c, pl.Int64)).filter(pl.col("_copies") > 0)
-                if df.height == 0:
-                    continue
-                df = df.with_columns(pl.int_ranges(0, pl.col("_copies")).alias("_copy")).explode("_copy")
-                if self.split is not None:
-                    df = df.with_columns(pl.Series("split", self._split_names(df, fixed), pl.String))
+                if not (c == 1).all():
+                    df = df.with_columns(pl.Series("_copies", c, pl.Int64), *extra).filter(pl.col("_copies") > 0)
+                    if df.height == 0:
+                        continue
+                    df = df.with_columns(pl.int_ranges(0, pl.col("_copies")).alias("_copy")).explode("_copy")
+                else:  # every row once (no copies to make)
+                    df = df.with_columns(pl.lit(0, pl.Int64).alias("_copy"), *extra)
+                if sc is not None:
+                    df = df.with_columns(_SPLIT_NAMES.gather(df["_split"]).alias("split"))
                 pending.append(self._finish_rows(df, pi, part, src, kind))
                 n_pending += pending[-1].height
                 while n_pending >= rows:
@@ -480,13 +495,17 @@ class Mix(Source):
     def _drop_leaks(self, df: pl.DataFrame, kind: str, held: dict[str, np.ndarray]) -> tuple[pl.DataFrame, pl.DataFrame]:
         if df.height == 0 or not (held["test"].size or held["validation"].size):
             return df, pl.DataFrame(schema=REJECT_SCHEMA)
+        train = (df["split"] == "train").to_numpy()
+        dev = (df["split"] == "validation").to_numpy()
+        check = train | dev  # a test row cannot leak
         hit_test = np.zeros(df.height, dtype=bool)
         hit_dev = np.zeros(df.height, dtype=bool)
-        for k in self._text_keys(df, kind):
-            hit_test |= np.isin(k, held["test"])
-            hit_dev |= np.isin(k, held["validation"])
-        s = df["split"].to_numpy()
-        leak = ((s == "train") & (hit_test | hit_dev)) | ((s == "validation") & hit_test)
+        if check.any():
+            sub = df if check.all() else df.filter(pl.Series(check))
+            for k in self._text_keys(sub, kind):
+                hit_test[check] |= np.isin(k, held["test"])
+                hit_dev[check] |= np.isin(k, held["validation"])
+        leak = (train & (hit_test | hit_dev)) | (dev & hit_test)
         if not leak.any():
             return df, pl.DataFrame(schema=REJECT_SCHEMA)
         bad = df.filter(pl.Series(leak)).with_columns(
