@@ -158,6 +158,19 @@ def test_weights_caps_and_temperature_give_exact_counts_and_honest_lineage(tmp_p
     assert c20 < c40
 
 
+def test_a_row_kept_once_and_the_first_copy_of_an_upsampled_row_are_the_same_row(tmp_path):
+    # weight 1 takes the path without copies, weight 2 the one that makes them: the first copy of
+    # each row must be the row itself (same id, same split), the second a new row
+    base = _text_dataset(tmp_path, "base", [f"mstari {i}" for i in range(120)])
+    once = run(Pipeline("m", Mix([Part(base)], split=Split(dev=0.2, test=0.2)), []), tmp_path / "once", workers=1)
+    twice = run(Pipeline("m", Mix([Part(base, weight=2.0)], split=Split(dev=0.2, test=0.2)), []), tmp_path / "twice",
+                workers=1)
+    assert (once["rows"], twice["rows"]) == (120, 240)
+    a = load_rows(tmp_path / "once").select("id", "split", "text")
+    b = load_rows(tmp_path / "twice").select("id", "split", "text")
+    assert set(a.rows()) < set(b.rows())  # every row kept once is in the upsampled mix, id and split alike
+
+
 def test_mix_is_deterministic_across_batch_size_and_workers_and_changes_with_the_seed(tmp_path):
     base = _text_dataset(tmp_path, "base", [f"mstari {i}" for i in range(300)])
     mix = lambda: Pipeline("m", Mix([Part(base, weight=1.7), Part(base, origin="cs", cap=50)],  # noqa: E731
