@@ -7,8 +7,7 @@ input order, so the output has exactly one line per input line whatever the work
 
 from __future__ import annotations
 
-import itertools
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 ChunkFn = Callable[[list[str]], str]
 
@@ -27,45 +26,106 @@ def decode_lines(raw: list[bytes]) -> tuple[list[str], bool]:
     return out, bad
 
 
+#: Bytes read from the input at a time (at most; a pipe gives what it has).
+BLOCK = 1 << 22
+
+
+def read_chunks(inp: Any, chunk: int) -> Iterator[tuple[list[str], bool]]:
+    """Chunks of ``chunk`` lines (the last may be shorter) of the binary stream ``inp`` as text
+    (line ends stripped, as :func:`decode_lines` does), each with whether invalid UTF-8 was met
+    since the chunk before.
+
+    The stream is read in blocks and a block of whole lines is decoded and split at once; a block
+    that is not valid UTF-8 is decoded line by line, so the replacement characters are the same."""
+    read = getattr(inp, "read1", inp.read)
+    rest = b""
+    lines: list[str] = []
+    bad = False
+    while True:
+        block = read(BLOCK)
+        data = rest + block if rest else block
+        if not block:  # end of input: a last line without a line end is a line
+            if not data:
+                break
+            data += b"\n"
+        cut = data.rfind(b"\n") + 1
+        rest = data[cut:]
+        if not cut:
+            continue
+        try:
+            text = data[:cut].decode("utf-8")
+            new = text.split("\n")
+            new.pop()  # the empty piece after the last line end
+            if "\r" in text:
+                new = [ln.rstrip("\r") for ln in new]
+        except UnicodeDecodeError:
+            new, bad = decode_lines(data[:cut].split(b"\n")[:-1])
+        lines.extend(new)
+        while len(lines) >= chunk:
+            yield lines[:chunk], bad
+            del lines[:chunk]
+            bad = False
+        if not block:
+            break
+    if lines:
+        yield lines, bad
+
+
 def _init(factory: Callable[..., ChunkFn], args: tuple[Any, ...]) -> None:
     global _FN
     _FN = factory(*args)
 
 
-def _run(raw: list[bytes]) -> tuple[str, bool]:
+def _run(lines: list[str]) -> str:
     assert _FN is not None
-    lines, bad = decode_lines(raw)
-    return _FN(lines), bad
+    return _FN(lines)
 
 
 def map_lines(inp: Any, out: Any, factory: Callable[..., ChunkFn], args: tuple[Any, ...] = (), *,
-              chunk: int = 10_000, workers: int = 1, on_bad_utf8: Callable[[], None] | None = None) -> int:
+              chunk: int = 10_000, workers: int = 1, threads: int = 1,
+              on_bad_utf8: Callable[[], None] | None = None) -> int:
     """Write ``factory(*args)(lines)`` for every chunk of lines of the binary stream ``inp``, in
     order. ``factory`` and ``args`` must be picklable (module-level) when ``workers > 1``.
+    ``threads`` (with one worker): chunks in flight in this process, for a chunk function that
+    spends its time outside the GIL (the next chunk is then read and started while one finishes).
     ``on_bad_utf8`` is called once if any line was not valid UTF-8. Returns the lines written."""
-    chunks = iter(lambda: list(itertools.islice(inp, chunk)), [])
     n = 0
     warned = False
+    chunks = read_chunks(inp, chunk)
 
-    def emit(text: str, bad: bool) -> None:
-        nonlocal n, warned
-        if bad and not warned and on_bad_utf8 is not None:
-            on_bad_utf8()
-            warned = True
+    def emit(text: str) -> None:
+        nonlocal n
         out.write(text)
         n += text.count("\n")
 
-    if workers <= 1:
+    def texts(chunks: Iterator[tuple[list[str], bool]]) -> Iterator[tuple[int, list[str]]]:
+        nonlocal warned
+        for i, (lines, bad) in enumerate(chunks):
+            if bad and not warned and on_bad_utf8 is not None:
+                on_bad_utf8()
+                warned = True
+            yield i, lines
+
+    if workers <= 1 and threads <= 1:
         _init(factory, args)
-        for raw in chunks:
-            emit(*_run(raw))
+        for _, lines in texts(chunks):
+            emit(_run(lines))
+    elif workers <= 1:
+        from concurrent.futures import ThreadPoolExecutor
+
+        from ..workers import in_order
+
+        _init(factory, args)
+        with ThreadPoolExecutor(threads) as threadpool:
+            for text in in_order(lambda i, lines: threadpool.submit(_run, lines).result, texts(chunks), threads):
+                emit(text)
     else:
         from ..workers import WorkerPool, in_order
 
         # fork where there is one: workers start at once and share the loaded pages. A worker
         # whose set-up fails (a missing model) makes the first chunk fail with its error.
         with WorkerPool(workers, _init, (factory, args), method="fork", what="line worker") as pool:
-            for text, bad in in_order(lambda i, raw: pool.submit(_run, raw), enumerate(chunks), workers):
-                emit(text, bad)
+            for text in in_order(lambda i, lines: pool.submit(_run, lines), texts(chunks), workers):
+                emit(text)
     out.flush()
     return n
