@@ -26,8 +26,9 @@ def decode_lines(raw: list[bytes]) -> tuple[list[str], bool]:
     return out, bad
 
 
-#: Bytes read from the input at a time (at most; a pipe gives what it has).
-BLOCK = 1 << 22
+#: Bytes read from the input at a time (at most; a pipe gives what it has). Measured on 1M lines:
+#: 64 KiB blocks take half the time of reading line by line; 4 MiB blocks are slower than either.
+BLOCK = 1 << 16
 
 
 def read_chunks(inp: Any, chunk: int) -> Iterator[tuple[list[str], bool]]:
