@@ -42,11 +42,11 @@ def _upper(tag: str):
     return lambda lines: "".join(f"{tag}{ln.upper()}\n" for ln in lines)
 
 
-@pytest.mark.parametrize("workers, threads", [(1, 1), (1, 2), (2, 1)])
-def test_one_line_out_per_line_in_and_one_warning(workers, threads):
+@pytest.mark.parametrize("workers", [1, 2])
+def test_one_line_out_per_line_in_and_one_warning(workers):
     data = b"".join(CASES) * 50
     out, warned = io.StringIO(), []
-    n = map_lines(io.BytesIO(data), out, _upper, (">",), chunk=7, workers=workers, threads=threads,
+    n = map_lines(io.BytesIO(data), out, _upper, (">",), chunk=7, workers=workers,
                   on_bad_utf8=lambda: warned.append(1))
     assert out.getvalue() == "".join(f">{ln.upper()}\n" for ln in _by_line(data))
     assert n == len(_by_line(data)) and warned == [1]

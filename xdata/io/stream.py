@@ -1,6 +1,6 @@
 """Line-in, line-out commands over a byte stream (``xdata lid``, ``xdata normalize``).
 
-Lines are read in chunks and each chunk goes through a function made once per process by a
+Lines are read in blocks of bytes, in chunks of lines, and each chunk goes through a function made once per process by a
 factory; with ``workers > 1`` chunks go to that many processes and results are written in
 input order, so the output has exactly one line per input line whatever the worker count.
 """
@@ -83,12 +83,9 @@ def _run(lines: list[str]) -> str:
 
 
 def map_lines(inp: Any, out: Any, factory: Callable[..., ChunkFn], args: tuple[Any, ...] = (), *,
-              chunk: int = 10_000, workers: int = 1, threads: int = 1,
-              on_bad_utf8: Callable[[], None] | None = None) -> int:
+              chunk: int = 10_000, workers: int = 1, on_bad_utf8: Callable[[], None] | None = None) -> int:
     """Write ``factory(*args)(lines)`` for every chunk of lines of the binary stream ``inp``, in
     order. ``factory`` and ``args`` must be picklable (module-level) when ``workers > 1``.
-    ``threads`` (with one worker): chunks in flight in this process, for a chunk function that
-    spends its time outside the GIL (the next chunk is then read and started while one finishes).
     ``on_bad_utf8`` is called once if any line was not valid UTF-8. Returns the lines written."""
     n = 0
     warned = False
@@ -107,19 +104,10 @@ def map_lines(inp: Any, out: Any, factory: Callable[..., ChunkFn], args: tuple[A
                 warned = True
             yield i, lines
 
-    if workers <= 1 and threads <= 1:
+    if workers <= 1:
         _init(factory, args)
         for _, lines in texts(chunks):
             emit(_run(lines))
-    elif workers <= 1:
-        from concurrent.futures import ThreadPoolExecutor
-
-        from ..workers import in_order
-
-        _init(factory, args)
-        with ThreadPoolExecutor(threads) as threadpool:
-            for text in in_order(lambda i, lines: threadpool.submit(_run, lines).result, texts(chunks), threads):
-                emit(text)
     else:
         from ..workers import WorkerPool, in_order
 

@@ -85,8 +85,7 @@ def identify_stream(inp: Any, out: Any, *, model: str | None = None, k: int = 1,
     lines is predicted in one batch call of the backend; with ``workers > 1`` chunks go to that
     many processes, each with its own copy of the model, and results are written in input order
     (see :func:`xdata.io.stream.map_lines`). ``workers`` not given: one per core (at most 8), or
-    one for a backend whose batch call uses every core itself (:attr:`LidBackend.parallel`), which
-    then has two chunks in flight. A missing backend or model file fails here, before any worker
+    one for a backend whose batch call uses every core itself (:attr:`LidBackend.parallel`). A missing backend or model file fails here, before any worker
     starts. Returns the number of lines.
     """
     from ..io.stream import map_lines
@@ -95,13 +94,12 @@ def identify_stream(inp: Any, out: Any, *, model: str | None = None, k: int = 1,
     require(backend, model)
     name = resolve(backend, model, lang)
     require(name, model if name == "fasttext" else None)
-    parallel = backend_class(name).parallel
     if workers is None:
         from ..pipeline.executors import default_workers
 
-        workers = 1 if parallel else default_workers()
+        workers = 1 if backend_class(name).parallel else default_workers()
     return map_lines(inp, out, _chunk_fn, (name, model, k, lang), chunk=chunk, workers=workers,
-                     threads=2 if parallel else 1, on_bad_utf8=on_bad_utf8)
+                     on_bad_utf8=on_bad_utf8)
 
 
 def _sides(kind: str) -> list[tuple[str, str]]:
