@@ -1,8 +1,9 @@
 """Line-in, line-out commands over a byte stream (``xdata lid``, ``xdata normalize``).
 
-Lines are read in blocks of bytes, in chunks of lines, and each chunk goes through a function made once per process by a
-factory; with ``workers > 1`` chunks go to that many processes and results are written in
-input order, so the output has exactly one line per input line whatever the worker count.
+Lines are read in blocks of bytes, in chunks of lines, and each chunk goes through a function
+made once per process by a factory; with ``workers > 1`` chunks go to that many processes and
+results are written in input order, so the output has exactly one line per input line whatever
+the worker count.
 """
 
 from __future__ import annotations
