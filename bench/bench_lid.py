@@ -12,6 +12,7 @@ included) on ``--lines`` lines against the backend's own fastest batch call in t
 in one process: fastText ``predict`` on a list per chunk of 10,000 lines; heliport
 ``par_identify_with_score`` per chunk (its threads use every core); CLD3 has no batch call (a
 loop of ``FindLanguage``); lingua ``compute_language_confidence_values_in_parallel`` per chunk.
+Also printed: the same command on one line, the fixed start-up cost inside the whole-process time.
 
     python bench/bench_lid.py --accuracy [--data ../shared/data]
     python bench/bench_lid.py --throughput --lines 1000000 [--backend fasttext,heliport]
@@ -207,8 +208,13 @@ def throughput(n: int, names: list[str], chunk: int = 10_000) -> None:
                                      capture_output=True, check=True, cwd=REPO).stdout
             tx = time.perf_counter() - t0
             assert out.count(b"\n") == n
+            t0 = time.perf_counter()  # the fixed cost: start-up, imports and model load
+            subprocess.run([sys.executable, "-m", "xdata", "lid", "--backend", name], input=lines[0].encode() + b"\n",
+                           capture_output=True, check=True, cwd=REPO)
+            t1 = time.perf_counter() - t0
             print(f"{name}: own batch call {tb:.2f} s ({n / tb:,.0f} lines/s); xdata lid --backend {name} (whole "
-                  f"process) {tx:.2f} s ({n / tx:,.0f} lines/s); ratio {tb / tx:.2f}x (target >= 0.8x)")
+                  f"process) {tx:.2f} s ({n / tx:,.0f} lines/s); ratio {tb / tx:.2f}x (target >= 0.8x); "
+                  f"start-up alone (the same command on 1 line) {t1:.2f} s")
 
 
 def main() -> None:

@@ -7,10 +7,12 @@ installed; the default setup (.ci/setup) installs all four.
 from __future__ import annotations
 
 import importlib.util
+import math
 import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import polars as pl
 import pytest
 from typer.testing import CliRunner
@@ -19,8 +21,8 @@ from xdata.cli import app
 from xdata.errors import ConfigError, InputError
 from xdata.io import FrameSource, TextSource
 from xdata.lid import LidFilter, LidTag, shared_backend
-from xdata.lid.backends import (BACKENDS, TIE, accuracy_table, choose_backend, installed_backends, label_to_tag,
-                                measured)
+from xdata.lid.backends import (BACKENDS, TIE, LidBackend, _printed_probs, accuracy_table, choose_backend,
+                                installed_backends, label_to_tag, measured)
 from xdata.pipeline import Pipeline, run
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
@@ -66,6 +68,51 @@ def test_every_backend_predicts_lists_with_tags_and_a_digest(name):
     two = b.predict(texts, 2)
     assert all(len(p) == 2 for p in two) and [p[0][0] for p in two] == ["sw", "und", "en"]
     assert two[0][0][1] == pytest.approx(one[0][0][1], abs=1e-6)  # the same top-1 probability whatever k
+
+
+def test_printed_probabilities_are_those_of_round_then_format():
+    """heliport's fast path prints 4 decimals of round(p, 6) by arithmetic; where it says it is sure,
+    the text is exactly that, including next to every rounding boundary."""
+    mids = (np.arange(0, 10_000) + 0.5) / 1e4
+    at = -np.log10(1.0 / mids - 1.0)  # x for which p lies on a 4-decimal boundary
+    x = np.concatenate([np.random.default_rng(0).normal(0.0, 4.0, 100_000), at, at + 1e-9, at - 1e-9,
+                        np.nextafter(at, np.inf), [0.0, 30.0, -30.0, 45.0, -45.0, math.inf, -math.inf, math.nan]])
+    texts, done = _printed_probs(x)
+    want = [f"{round(1.0 / (1.0 + math.pow(10.0, -max(min(v, 30.0), -30.0))), 6):.4f}\n" for v in x]
+    assert [t for t, d in zip(texts, done) if d] == [w for w, d in zip(want, done) if d]
+    assert done[:100_000].mean() > 0.97 and not done[-1]  # nearly every line; never nan
+
+
+def _heliport_lines() -> list[str]:
+    lines = [v for c in ("swh", "zul", "ewe", "eng") for v in _verses(c, 400)] + \
+        [v for c in ("en", "de", "fr", "es") for v in _pud(c, 200)]
+    words = [" ".join(v.split()[: 1 + i % 3]) for i, v in enumerate(lines)]  # short lines: many below the threshold
+    return lines + words + ["", "   ", "\t", "123 456", "!!! ...", "a", "ŋ", "🙂", "\u00a0Habari\u00a0", "x\ny"]
+
+
+@_need("heliport")
+@needs_data
+def test_heliport_fast_path_prints_what_predict_gives():
+    """`xdata lid`'s heliport path gives the bytes of the general predict path, for confident lines,
+    lines below heliport's threshold, lines without letters and empty lines."""
+    b = shared_backend("heliport")
+    lines = _heliport_lines()
+    codes = [c for c, _ in b._id.par_identify_with_score([t.replace("\n", " ").strip() for t in lines])]
+    assert {"und", "zxx"} <= set(codes)  # every branch is exercised
+    assert b.format_lines(lines) == LidBackend.format_lines(b, lines)
+    assert b.format_lines([]) == ""
+
+
+@_need("heliport")
+@needs_data
+def test_heliport_cli_prints_what_predict_gives():
+    b = shared_backend("heliport")
+    lines = [t for t in _heliport_lines() if "\n" not in t]
+    data = ("\r\n".join(lines[:50]) + "\n" + "\n".join(lines[50:])).encode()  # CRLF ends, no last line end
+    xd = [sys.executable, "-m", "xdata", "lid", "--backend", "heliport"]
+    for opts in ([], ["--chunk", "7"], ["--chunk", "7", "--workers", "2"]):
+        out = subprocess.run(xd + opts, input=data, capture_output=True, check=True).stdout
+        assert out == LidBackend.format_lines(b, lines).encode(), opts
 
 
 @_need("heliport")

@@ -28,16 +28,16 @@ def lid(
                                        "auto pick the best backend for it); the output still names what was found."),
     k: int = typer.Option(1, "--k", min=1, help="Languages per line (lang<TAB>prob pairs)."),
     chunk: int = typer.Option(10_000, "--chunk", min=1, help="Lines predicted at once."),
-    workers: Optional[int] = typer.Option(None, "--workers", min=1, help="Processes (default: all cores)."),
+    workers: Optional[int] = typer.Option(None, "--workers", min=1, help="Processes (default: all cores; one for "
+                                          "heliport, whose batch call uses every core itself)."),
 ) -> None:
     """Identify the language of each stdin line: `lang<TAB>prob`, exactly one output line per input line."""
     if ctx.invoked_subcommand is not None:
         return
     from ..lid import identify_stream
-    from ..pipeline.executors import default_workers
 
     identify_stream(sys.stdin.buffer, sys.stdout, model=str(model) if model else None, k=k, chunk=chunk,
-                    workers=workers or default_workers(), backend=backend, lang=lang,
+                    workers=workers, backend=backend, lang=lang,
                     on_bad_utf8=lambda: typer.echo("warning: invalid UTF-8 on stdin; those bytes are replaced "
                                                    "with U+FFFD", err=True))
 

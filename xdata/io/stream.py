@@ -1,14 +1,14 @@
 """Line-in, line-out commands over a byte stream (``xdata lid``, ``xdata normalize``).
 
-Lines are read in chunks and each chunk goes through a function made once per process by a
-factory; with ``workers > 1`` chunks go to that many processes and results are written in
-input order, so the output has exactly one line per input line whatever the worker count.
+Lines are read in blocks of bytes, in chunks of lines, and each chunk goes through a function
+made once per process by a factory; with ``workers > 1`` chunks go to that many processes and
+results are written in input order, so the output has exactly one line per input line whatever
+the worker count.
 """
 
 from __future__ import annotations
 
-import itertools
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 ChunkFn = Callable[[list[str]], str]
 
@@ -27,15 +27,60 @@ def decode_lines(raw: list[bytes]) -> tuple[list[str], bool]:
     return out, bad
 
 
+#: Bytes read from the input at a time (at most; a pipe gives what it has). Measured on 1M lines:
+#: 64 KiB blocks take half the time of reading line by line; 4 MiB blocks are slower than either.
+BLOCK = 1 << 16
+
+
+def read_chunks(inp: Any, chunk: int) -> Iterator[tuple[list[str], bool]]:
+    """Chunks of ``chunk`` lines (the last may be shorter) of the binary stream ``inp`` as text
+    (line ends stripped, as :func:`decode_lines` does), each with whether invalid UTF-8 was met
+    since the chunk before.
+
+    The stream is read in blocks and a block of whole lines is decoded and split at once; a block
+    that is not valid UTF-8 is decoded line by line, so the replacement characters are the same."""
+    read = getattr(inp, "read1", inp.read)
+    rest = b""
+    lines: list[str] = []
+    bad = False
+    while True:
+        block = read(BLOCK)
+        data = rest + block if rest else block
+        if not block:  # end of input: a last line without a line end is a line
+            if not data:
+                break
+            data += b"\n"
+        cut = data.rfind(b"\n") + 1
+        rest = data[cut:]
+        if not cut:
+            continue
+        try:
+            text = data[:cut].decode("utf-8")
+            new = text.split("\n")
+            new.pop()  # the empty piece after the last line end
+            if "\r" in text:
+                new = [ln.rstrip("\r") for ln in new]
+        except UnicodeDecodeError:
+            new, bad = decode_lines(data[:cut].split(b"\n")[:-1])
+        lines.extend(new)
+        while len(lines) >= chunk:
+            yield lines[:chunk], bad
+            del lines[:chunk]
+            bad = False
+        if not block:
+            break
+    if lines:
+        yield lines, bad
+
+
 def _init(factory: Callable[..., ChunkFn], args: tuple[Any, ...]) -> None:
     global _FN
     _FN = factory(*args)
 
 
-def _run(raw: list[bytes]) -> tuple[str, bool]:
+def _run(lines: list[str]) -> str:
     assert _FN is not None
-    lines, bad = decode_lines(raw)
-    return _FN(lines), bad
+    return _FN(lines)
 
 
 def map_lines(inp: Any, out: Any, factory: Callable[..., ChunkFn], args: tuple[Any, ...] = (), *,
@@ -43,29 +88,34 @@ def map_lines(inp: Any, out: Any, factory: Callable[..., ChunkFn], args: tuple[A
     """Write ``factory(*args)(lines)`` for every chunk of lines of the binary stream ``inp``, in
     order. ``factory`` and ``args`` must be picklable (module-level) when ``workers > 1``.
     ``on_bad_utf8`` is called once if any line was not valid UTF-8. Returns the lines written."""
-    chunks = iter(lambda: list(itertools.islice(inp, chunk)), [])
     n = 0
     warned = False
+    chunks = read_chunks(inp, chunk)
 
-    def emit(text: str, bad: bool) -> None:
-        nonlocal n, warned
-        if bad and not warned and on_bad_utf8 is not None:
-            on_bad_utf8()
-            warned = True
+    def emit(text: str) -> None:
+        nonlocal n
         out.write(text)
         n += text.count("\n")
 
+    def texts(chunks: Iterator[tuple[list[str], bool]]) -> Iterator[tuple[int, list[str]]]:
+        nonlocal warned
+        for i, (lines, bad) in enumerate(chunks):
+            if bad and not warned and on_bad_utf8 is not None:
+                on_bad_utf8()
+                warned = True
+            yield i, lines
+
     if workers <= 1:
         _init(factory, args)
-        for raw in chunks:
-            emit(*_run(raw))
+        for _, lines in texts(chunks):
+            emit(_run(lines))
     else:
         from ..workers import WorkerPool, in_order
 
         # fork where there is one: workers start at once and share the loaded pages. A worker
         # whose set-up fails (a missing model) makes the first chunk fail with its error.
         with WorkerPool(workers, _init, (factory, args), method="fork", what="line worker") as pool:
-            for text, bad in in_order(lambda i, raw: pool.submit(_run, raw), enumerate(chunks), workers):
-                emit(text, bad)
+            for text in in_order(lambda i, lines: pool.submit(_run, lines), texts(chunks), workers):
+                emit(text)
     out.flush()
     return n

@@ -76,21 +76,28 @@ def _chunk_fn(backend: str, model: str | None, k: int, lang: str | None) -> Call
 
 
 def identify_stream(inp: Any, out: Any, *, model: str | None = None, k: int = 1, chunk: int = 10_000,
-                    workers: int = 1, on_bad_utf8: Any = None, backend: str = "auto", lang: str | None = None) -> int:
+                    workers: int | None = None, on_bad_utf8: Any = None, backend: str = "auto",
+                    lang: str | None = None) -> int:
     """Label every line of a binary stream, in order, one output line per input line.
 
     ``backend`` (default ``auto``: for lines expected in ``lang``, the installed backend measured
     best for it; ``lang`` not given: heliport if installed, else fastText lid.176). A chunk of
     lines is predicted in one batch call of the backend; with ``workers > 1`` chunks go to that
     many processes, each with its own copy of the model, and results are written in input order
-    (see :func:`xdata.io.stream.map_lines`). A missing backend or model file fails here, before
-    any worker starts. Returns the number of lines.
+    (see :func:`xdata.io.stream.map_lines`). ``workers`` not given: one per core (at most 8), or
+    one for a backend whose batch call uses every core itself (:attr:`LidBackend.parallel`). A missing backend or model file fails here, before any worker
+    starts. Returns the number of lines.
     """
     from ..io.stream import map_lines
+    from .backends import backend_class
 
     require(backend, model)
     name = resolve(backend, model, lang)
     require(name, model if name == "fasttext" else None)
+    if workers is None:
+        from ..pipeline.executors import default_workers
+
+        workers = 1 if backend_class(name).parallel else default_workers()
     return map_lines(inp, out, _chunk_fn, (name, model, k, lang), chunk=chunk, workers=workers,
                      on_bad_utf8=on_bad_utf8)
 
