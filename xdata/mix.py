@@ -330,7 +330,7 @@ class Mix(Source):
     def _scan(self) -> tuple[list[np.ndarray], list[np.ndarray | None], dict[str, np.ndarray]]:
         """Pass 1: copies per row, split codes per row (with a split) and the held-out text keys."""
         kind = self.kind
-        groups: list[pl.DataFrame] = []
+        groups: list[tuple[np.ndarray, list[str]]] = []  # per part: each row's group code, the group names
         codes: list[np.ndarray | None] = []
         fixed: dict[str, set[str]] = {"validation": set(), "test": set()}
         held: dict[str, list[np.ndarray]] = {"validation": [], "test": []}
@@ -342,10 +342,14 @@ class Mix(Source):
                         fixed[which].update(df["_root"].to_list())
                         held[which] += self._text_keys(df, s.kind)
         for src in self.sources:
-            gs: list[pl.Series] = []  # each row's language (pair: src-tgt)
+            names: dict[str, int] = {}  # each row's language (pair: src-tgt) as a small integer
+            gs: list[np.ndarray] = []
             cs: list[np.ndarray] = []
             for df in _frames(src, self.read_rows, light=self.split is None):
-                gs.append(df.select(_lang_key(kind).alias("g"))["g"])
+                g = df.select(_lang_key(kind).alias("g"))["g"]
+                for name in g.unique().to_list():
+                    names.setdefault(name, len(names))
+                gs.append(g.replace_strict(names, return_dtype=pl.Int32).to_numpy())
                 if self.split is not None and df.height:
                     c = self._split_codes(df, fixed)
                     cs.append(c)
@@ -354,7 +358,7 @@ class Mix(Source):
                         if sel.any():
                             held[which] += self._text_keys(df.filter(pl.Series(sel)), kind)
             codes.append(np.concatenate(cs) if cs else np.zeros(0, np.uint8) if self.split is not None else None)
-            groups.append(pl.DataFrame({"g": pl.concat(gs) if gs else pl.Series("g", [], pl.String)}))
+            groups.append((np.concatenate(gs) if gs else np.zeros(0, np.int32), list(names)))
         copies = self._copies(groups)
         held_keys = {w: np.setdiff1d(np.unique(np.concatenate(v)), [0]) if v else np.zeros(0, np.uint64)
                      for w, v in held.items()}
@@ -366,11 +370,14 @@ class Mix(Source):
         ks = [_u64(df, _row_key(df), f"mix/{self.seed}/{pi}") for df in _frames(self.sources[pi], self.read_rows, light=True)]
         return np.concatenate(ks) if ks else np.zeros(0, np.uint64)
 
-    def _copies(self, groups: list[pl.DataFrame]) -> list[np.ndarray]:
-        counts = [g.group_by("g").len().sort("g") for g in groups]
+    def _copies(self, groups: list[tuple[np.ndarray, list[str]]]) -> list[np.ndarray]:
+        # per part, its groups in name order: (name, code, rows)
+        counts = [sorted((name, code, int(n)) for code, (name, n) in
+                         enumerate(zip(names, np.bincount(g, minlength=len(names)))) if n)
+                  for g, names in groups]
         target: list[dict[str, float]] = []
         for part, c in zip(self.parts, counts):
-            t = {g: n * part.weight for g, n in c.iter_rows()}
+            t = {g: n * part.weight for g, _, n in c}
             total = sum(t.values())
             if part.cap is not None and total > part.cap:
                 t = {g: v * part.cap / total for g, v in t.items()}
@@ -385,14 +392,12 @@ class Mix(Source):
             scale = {g: (m * v ** (1 / self.temperature) / z) / v if v > 0 else 0.0 for g, v in per_lang.items()}
             target = [{g: v * scale[g] for g, v in tg.items()} for tg in target]
         out: list[np.ndarray] = []
-        for pi, (gf, c, t) in enumerate(zip(groups, counts, target)):
-            cp = np.zeros(gf.height, dtype=np.int32)
-            # group codes in the sorted order of ``c`` (no Python string per row)
-            gcol = gf.select(pl.col("g").rank("dense").cast(pl.Int32) - 1)["g"].to_numpy()
+        for pi, ((gcol, _), c, t) in enumerate(zip(groups, counts, target)):
+            cp = np.zeros(len(gcol), dtype=np.int32)
             k: np.ndarray | None = None
-            for code, (name, n) in enumerate(c.iter_rows()):
+            for name, code, n in c:
                 want = int(round(t[name]))
-                idx = np.flatnonzero(gcol == code) if len(c) > 1 else np.arange(gf.height)
+                idx = np.flatnonzero(gcol == code) if len(c) > 1 else np.arange(len(gcol))
                 base, extra = divmod(want, n)
                 cp[idx] = base
                 if extra:
@@ -527,13 +532,22 @@ class Mix(Source):
         stats: dict[str, dict[str, Any]] = {}
         shards = sorted((d / "data").glob("*.parquet"))
         if shards and {"split", "origin", "root"} <= set(pl.scan_parquet(shards).collect_schema().names()):
-            df = pl.scan_parquet(shards).select("split", "origin", "root")
-            per = df.group_by("split").agg(pl.len().alias("rows"), pl.col("root").n_unique().alias("roots")).collect()
-            org = df.group_by("split", "origin").len().collect()
-            for s_, n, r in per.iter_rows():
-                stats[s_] = {"rows": n, "roots": r, "leaks_removed": 0, "rows_per_origin": {}}
-            for s_, o, n in org.sort("split", "origin").iter_rows():
-                stats[s_]["rows_per_origin"][o] = n
+            # shard by shard, roots as 64-bit keys: memory of 8 bytes a row, not the root strings
+            rows: dict[tuple[str, str], int] = {}
+            roots: dict[str, list[np.ndarray]] = {}
+            for f in shards:
+                df = pl.read_parquet(f, columns=["split", "origin", "root"])
+                for s_, o, n in df.group_by("split", "origin").len().iter_rows():
+                    rows[(s_, o)] = rows.get((s_, o), 0) + n
+                keys = _u64(df, pl.col("root"), "roots")
+                names = df["split"]
+                for s_ in names.unique().to_list():
+                    roots.setdefault(s_, []).append(np.unique(keys[(names == s_).to_numpy()]))
+            for (s_, o), n in sorted(rows.items()):
+                st = stats.setdefault(s_, {"rows": 0, "roots": len(np.unique(np.concatenate(roots[s_]))),
+                                           "leaks_removed": 0, "rows_per_origin": {}})
+                st["rows"] += n
+                st["rows_per_origin"][o] = n
         rej = sorted((d / "rejects").glob("*.parquet"))
         if rej:
             leaks = (pl.scan_parquet(rej).filter(pl.col("step") == "mix")
