@@ -29,7 +29,7 @@ import zipfile
 import math
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Callable, Iterator, Sequence
 
 import numpy as np
 
@@ -544,14 +544,19 @@ class HMMAligner:
         j = np.nonzero(keep)[0]
         return {(int(j_), int(best[j_])) if transpose else (int(best[j_]), int(j_)) for j_ in j}
 
+    def iter_posteriors(self, src: Sequence[Sequence[str]], tgt: Sequence[Sequence[str]]
+                        ) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]:
+        """:meth:`posteriors` pair by pair, computed in blocks of bounded memory."""
+        for lo, hi in _blocks([len(x) for x in src], [len(x) for x in tgt], self.cfg.chunk_cells * 4):
+            yield from zip(*self.posteriors(src[lo:hi], tgt[lo:hi]))
+
     def align_directional(self, src: Sequence[Sequence[str]], tgt: Sequence[Sequence[str]]
                           ) -> tuple[list[Links], list[Links]]:
         fwd: list[Links] = []
         bwd: list[Links] = []
-        for lo, hi in _blocks([len(x) for x in src], [len(x) for x in tgt], self.cfg.chunk_cells * 4):
-            pf, nf, pb, nb = self.posteriors(src[lo:hi], tgt[lo:hi])
-            fwd += [self._links(p, n_, False) for p, n_ in zip(pf, nf)]
-            bwd += [self._links(p, n_, True) for p, n_ in zip(pb, nb)]
+        for pf, nf, pb, nb in self.iter_posteriors(src, tgt):
+            fwd.append(self._links(pf, nf, False))
+            bwd.append(self._links(pb, nb, True))
         return fwd, bwd
 
     def align(self, src: Sequence[Sequence[str]], tgt: Sequence[Sequence[str]], sym: str = "grow-diag-final-and"):
