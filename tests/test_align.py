@@ -158,3 +158,17 @@ def test_lexicon_induce_round_trip(tmp_path):
     r = runner.invoke(app, ["lexicon", "induce", "--src", str(tmp_path / "s"), "--tgt", str(tmp_path / "t"),
                             "--alignment", str(tmp_path / "a"), "--out", str(tmp_path / "x.tsv")])
     assert r.exit_code == 2 and "line 1" in r.output and "out of range" in r.output
+
+
+def test_ensemble_runs_and_names_its_eflomal_samples():
+    pytest.importorskip("eflomal")
+    from xdata.align.aligners import EnsembleAligner
+    from xdata.errors import ConfigError
+
+    src = [["the", "house"], ["the", "book"], ["a", "book"], ["a", "house"]] * 5
+    tgt = [["das", "Haus"], ["das", "Buch"], ["ein", "Buch"], ["ein", "Haus"]] * 5
+    res = EnsembleAligner(samples=2).align(src, tgt)
+    assert res.method == "ensemble(builtin,eflomal x2)+grow-diag-final-and"
+    assert all(0 <= i < 2 and 0 <= j < 2 for links in res.links for i, j in links)
+    with pytest.raises(ConfigError, match="at least one eflomal run"):
+        EnsembleAligner(samples=0)

@@ -193,7 +193,7 @@ class EnsembleAligner(Aligner):
     then the two directions symmetrized as usual (``sym``).
 
     * builtin: its HMM link posteriors (forward-backward, the same model that aligns alone);
-    * eflomal gives links, not posteriors, and samples: it runs :attr:`samples` times with one
+    * eflomal gives links, not posteriors, and samples: it runs ``samples`` times with one
       sampler each, and the share of runs that give a link is its posterior (the same sampling
       work, per run, as its default of three samplers added up into one answer);
     * a link is kept when the mean of the two members' posteriors is above 1/2
@@ -211,10 +211,12 @@ class EnsembleAligner(Aligner):
     capabilities = Capabilities(trainable=True, saveable=False, takes_priors=True, deterministic=False,
                                 directional=True, token_view=True)
     members = ("builtin", "eflomal")
-    samples = 6  # eflomal runs: the posterior estimate settles by about 6 (12 gave nothing more)
 
-    def __init__(self, **_: Any) -> None:
+    def __init__(self, *, samples: int = 6, **_: Any) -> None:
         EflomalAligner()  # a clear error when eflomal is not installed
+        if samples < 1:
+            raise ConfigError(f"the ensemble needs at least one eflomal run, not {samples}")
+        self.samples = samples  # eflomal runs: its posterior estimate settles by about 6 (12 gave nothing more)
 
     def align(self, src: list[list[str]], tgt: list[list[str]], *, sym: str = "grow-diag-final-and",
               extra_src: list[list[str]] | None = None, extra_tgt: list[list[str]] | None = None,
