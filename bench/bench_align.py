@@ -24,7 +24,7 @@ it is given, and its links map back to the words unchanged):
 * ``xdata builtin`` (IBM 1 -> HMM by agreement) and ``xdata eflomal`` (through xdata), each with
   every symmetrization, from one training run each (the time is that run's);
 * ``xdata default``: ``align_corpus`` with no option but the view (what ``xdata align`` runs);
-* ``+MUSE priors``: builtin and eflomal with the MUSE dictionary as priors;
+* ``+MUSE priors``: builtin, eflomal and the default with the MUSE dictionary as priors;
 * ``--priors-from-extra`` (with extra text, default view only): align the extra text alone, save
   priors from its links (``xdata align --save-priors``), then align only the gold pairs with
   those priors (``--priors``); also the saved builtin model (``--save-model`` / ``--from-model``).
@@ -166,11 +166,12 @@ def main() -> None:
             if not args.no_lexicon and lex.exists():
                 from xdata.align.priors import load_priors
 
-                for method in methods:
+                for method in [*methods, "auto"]:
                     t0 = time.perf_counter()
                     res = align_corpus(src, tgt, method=method, extra_src=es or None, extra_tgt=et or None,
                                        priors=load_priors(lex, weight=0.1), view=view)
-                    emit(vl, f"xdata {method}+MUSE priors", GDFA, score(gold, src, tgt, res.fwd, res.bwd, GDFA),
+                    system = f"xdata {method}" if method != "auto" else f"xdata default ({res.method.split('+')[0]})"
+                    emit(vl, f"{system}+MUSE priors", GDFA, score(gold, src, tgt, res.fwd, res.bwd, GDFA),
                          time.perf_counter() - t0, n)
         if args.priors_from_extra and es:
             from xdata.align.hmm import HMMAligner
@@ -204,7 +205,8 @@ def main() -> None:
     print()
     cols = [("baseline: eflomal API defaults", "plain eflomal"), ("xdata builtin", "builtin"),
             ("xdata eflomal", "xdata eflomal"), ("xdata default", "default"),
-            ("xdata builtin+MUSE priors", "builtin+MUSE"), ("xdata eflomal+MUSE priors", "eflomal+MUSE")]
+            ("xdata builtin+MUSE priors", "builtin+MUSE"), ("xdata eflomal+MUSE priors", "eflomal+MUSE"),
+            ("xdata default+MUSE priors", "default+MUSE")]
     print(f"AER, {GDFA} (lower is better)")
     print("| gold set | view | " + " | ".join(c for _, c in cols) + " |")
     print("|---|---|" + "---|" * len(cols))
@@ -214,7 +216,8 @@ def main() -> None:
         for r in rows:
             if r["pair"] == key and r["sym"] == GDFA:
                 for system, col in cols:
-                    if r["system"] == system or (system == "xdata default" and r["system"].startswith(system)):
+                    if r["system"] == system or (system.startswith("xdata default") and r["system"].startswith(
+                            "xdata default") and r["system"].endswith("+MUSE priors") == system.endswith("+MUSE priors")):
                         got[col] = r["aer"]
         print(f"| {set_name} | {view} | " + " | ".join(f"{got[c]:.3f}" if c in got else "-" for _, c in cols) + " |")
     if args.json:

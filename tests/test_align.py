@@ -90,10 +90,37 @@ def test_eflomal_backend_on_real_gold():
     assert res.method.startswith("eflomal") and score["aer"] < 0.25
 
 
-def test_agreement_rule_by_hand():
-    from xdata.align.aligners import agreed
+def test_link_frequency_by_hand():
+    from xdata.align.aligners import link_frequency
 
-    assert agreed([{(0, 0), (1, 2)}, set()], [{(0, 0), (2, 2)}, {(1, 1)}]) == [{(0, 0)}, set()]
+    # four runs of a sampler, source->target links (i, j) of a pair with 3 source and 2 target words
+    runs = [{(0, 0), (2, 1)}, {(0, 0), (1, 1)}, {(1, 0), (2, 1)}, {(0, 0)}]
+    by_target = link_frequency(runs, (2, 3), rows_are_src=False)  # rows: target words
+    assert by_target.tolist() == [[0.75, 0.25, 0.0], [0.0, 0.25, 0.5]]
+    assert link_frequency(runs, (3, 2), rows_are_src=True).tolist() == by_target.T.tolist()
+    assert link_frequency([], (1, 1), rows_are_src=True).tolist() == [[0.0]]
+
+
+def test_mean_posterior_rule_by_hand():
+    import numpy as np
+
+    from xdata.align.aligners import majority_links
+
+    # Rows: the target words 0..3 of a pair, columns: source positions 0..2 (what is missing
+    # from a row's sum is its NULL posterior). Mean of the two members, kept above 1/2:
+    builtin = np.array([[0.7, 0.2, 0.0],   # agrees with the sampler's 3 of 4 runs: (0.7 + 0.75) / 2 = 0.725
+                        [0.1, 0.3, 0.5],   # (0.5 + 0.5) / 2: a tie, not kept
+                        [0.0, 0.05, 0.9],  # sure of a link 1 run of 4 gave: (0.9 + 0.25) / 2 = 0.575, kept
+                        [0.0, 0.0, 0.7]])  # less sure: (0.7 + 0.25) / 2 = 0.475, not kept
+    sampled = np.array([[0.75, 0.25, 0.0],
+                        [0.0, 0.25, 0.5],
+                        [0.25, 0.0, 0.25],
+                        [0.25, 0.0, 0.25]])
+    assert majority_links([builtin, sampled], rows_are_src=False) == {(0, 0), (2, 2)}  # (source, target)
+    # the same matrices laid out source by target (rows_are_src) give the same links
+    assert majority_links([builtin.T.copy(), sampled.T.copy()], rows_are_src=True) == {(0, 0), (2, 2)}
+    assert majority_links([builtin], rows_are_src=False) == {(0, 0), (2, 2), (2, 3)}  # one member: its own > 1/2
+    assert majority_links([np.zeros((0, 0))], rows_are_src=False) == set()
 
 
 def test_the_default_ensemble_beats_each_member_on_the_en_fr_gold_set():
@@ -106,10 +133,10 @@ def test_the_default_ensemble_beats_each_member_on_the_en_fr_gold_set():
     gold = read_pharaoh(d / "gold.txt", allow_possible=True)
     got = {m: align_corpus(src, tgt, method=m, view="stem") for m in ("auto", "builtin", "eflomal")}
     score = {m: aer(gold, [set(x) for x in r.links])["aer"] for m, r in got.items()}
-    assert got["auto"].method.startswith("ensemble(builtin,eflomal)")
+    assert got["auto"].method.startswith("ensemble(builtin,eflomal x")
     assert score["auto"] < score["builtin"] and score["auto"] < score["eflomal"]
-    for e, b in zip(got["auto"].fwd or [], got["builtin"].fwd or []):
-        assert e <= b  # a direction keeps only links the builtin also gives (eflomal's are resampled)
+    for fwd in got["auto"].fwd or []:  # still a directional alignment: one link at most per target word
+        assert len({j for _, j in fwd}) == len(fwd)
 
 
 def test_lexicon_induce_round_trip(tmp_path):
@@ -131,3 +158,17 @@ def test_lexicon_induce_round_trip(tmp_path):
     r = runner.invoke(app, ["lexicon", "induce", "--src", str(tmp_path / "s"), "--tgt", str(tmp_path / "t"),
                             "--alignment", str(tmp_path / "a"), "--out", str(tmp_path / "x.tsv")])
     assert r.exit_code == 2 and "line 1" in r.output and "out of range" in r.output
+
+
+def test_ensemble_runs_and_names_its_eflomal_samples():
+    pytest.importorskip("eflomal")
+    from xdata.align.aligners import EnsembleAligner
+    from xdata.errors import ConfigError
+
+    src = [["the", "house"], ["the", "book"], ["a", "book"], ["a", "house"]] * 5
+    tgt = [["das", "Haus"], ["das", "Buch"], ["ein", "Buch"], ["ein", "Haus"]] * 5
+    res = EnsembleAligner(samples=2).align(src, tgt)
+    assert res.method == "ensemble(builtin,eflomal x2)+grow-diag-final-and"
+    assert all(0 <= i < 2 and 0 <= j < 2 for links in res.links for i, j in links)
+    with pytest.raises(ConfigError, match="at least one eflomal run"):
+        EnsembleAligner(samples=0)

@@ -123,3 +123,51 @@ def test_training_in_many_small_blocks_gives_the_same_model(en_fr):
     assert np.allclose(one.fwd.t, many.fwd.t, rtol=1e-6, atol=1e-12)
     assert np.allclose(one.bwd.jump, many.bwd.jump, rtol=1e-6)
     assert one.align(src, tgt).links == many.align(src, tgt).links
+
+
+def _direction(cfg):
+    from xdata.align.hmm import _Direction
+
+    d = _Direction(np.zeros(0, np.int64), 1, 1, cfg)
+    d.jump = np.ones(2 * cfg.max_jump + 1) / (2 * cfg.max_jump + 1)  # every bucket equally likely
+    d.p_null = 0.25
+    return d
+
+
+def test_far_jump_bucket_is_shared_by_the_positions_it_covers():
+    # max_jump 2, six source positions, every bucket equally likely. From position 0 the jumps
+    # are 0, 1, 2, 3, 4, 5: 0 and 1 have a bucket each, 2..5 share the far bucket, so the row is
+    # proportional to [1, 1, 1/4, 1/4, 1/4, 1/4] (sum 3), times 1 - P(NULL) = 0.75.
+    a, start = _direction(HMMConfig(max_jump=2)).transitions(6)
+    assert np.allclose(a[0], 0.75 * np.array([1, 1, .25, .25, .25, .25]) / 3)
+    # from position 3: jumps -3 (far left, alone), -2 (the far-left bucket's other member), -1, 0, 1, 2 (far right, alone)
+    assert np.allclose(a[3], 0.75 * np.array([.5, .5, 1, 1, 1, 1]) / 5)
+    # the start is a jump from before position 0: 1, 2, 3, ... (2..6 share the far bucket)
+    assert np.allclose(start, 0.75 * np.array([1, .2, .2, .2, .2, .2]) / 2)
+    # a model saved before the rule: each far position got the whole bucket
+    a_old, _ = _direction(HMMConfig(max_jump=2, share_far_jumps=False)).transitions(6)
+    assert np.allclose(a_old[0], 0.75 * np.ones(6) / 6)
+
+
+def test_long_jumps_do_not_depend_on_the_bucket_count(en_fr):
+    # With shared far buckets the jump window is a resolution, not a model change: widening it
+    # moves AER by little (before sharing, max_jump 5 vs 10 moved en-fr from 0.215 to 0.136).
+    src, tgt, gold = en_fr
+    narrow = _aer(HMMAligner.train(src, tgt, cfg=HMMConfig(max_jump=5)), src, tgt, gold)
+    wide = _aer(HMMAligner.train(src, tgt, cfg=HMMConfig(max_jump=20)), src, tgt, gold)
+    assert abs(narrow - wide) < 0.01
+
+
+def test_model_saved_before_shared_far_jumps_loads_with_its_own_behaviour(tmp_path, en_fr):
+    import json
+
+    src, tgt, _ = en_fr
+    old = HMMAligner.train(src[:100], tgt[:100], cfg=HMMConfig(share_far_jumps=False, ibm1_iterations=2,
+                                                               hmm_iterations=2))
+    path = old.save(tmp_path / "old")
+    meta = json.loads((path / "model.json").read_text(encoding="utf-8"))
+    del meta["config"]["share_far_jumps"]  # as written before the setting existed
+    (path / "model.json").write_text(json.dumps(meta), encoding="utf-8")
+    loaded = HMMAligner.load(path)  # the digest still matches
+    assert loaded.cfg.share_far_jumps is False
+    assert loaded.align(src[100:150], tgt[100:150]).links == old.align(src[100:150], tgt[100:150]).links

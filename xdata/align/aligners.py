@@ -15,7 +15,9 @@ import tempfile
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, ClassVar
+from typing import Any, Callable, ClassVar, Sequence
+
+import numpy as np
 
 from ..errors import ConfigError, MissingDependency
 from .links import AlignResult, Links, parse_links, symmetrize
@@ -115,17 +117,21 @@ def _one_word(token: str) -> str:
 
 class EflomalAligner(Aligner):
     """eflomal (optional extra ``eflomal``, GPL-3.0, imported only here): Bayesian HMM + fertility.
-    It samples and takes no seed, so reruns can differ slightly."""
+    It samples and takes no seed, so reruns can differ slightly. ``samplers``: its independent
+    samplers, whose link counts it adds up before taking each word's best link (its default, 3)."""
 
     name = "eflomal"
     capabilities = Capabilities(trainable=True, saveable=False, takes_priors=True, deterministic=False,
                                 directional=True, token_view=True)
 
-    def __init__(self, **_: Any) -> None:
+    def __init__(self, *, samplers: int = 3, **_: Any) -> None:
         try:
             import eflomal  # noqa: F401
         except ImportError as e:
             raise MissingDependency("eflomal", "eflomal", "the eflomal aligner") from e
+        if samplers < 1:
+            raise ConfigError(f"eflomal needs at least one sampler, not {samplers}")
+        self.samplers = samplers
 
     def align(self, src: list[list[str]], tgt: list[list[str]], *, sym: str = "grow-diag-final-and",
               extra_src: list[list[str]] | None = None, extra_tgt: list[list[str]] | None = None,
@@ -149,27 +155,56 @@ class EflomalAligner(Aligner):
                 write_priors(pp, priors)
             with open(ps, encoding="utf-8") as fs, open(pt, encoding="utf-8") as ft, \
                     (open(pp, encoding="utf-8") if pp else contextlib.nullcontext()) as fp:
-                eflomal.Aligner().align(fs, ft, links_filename_fwd=str(Path(d) / "fwd"),
+                eflomal.Aligner(n_samplers=self.samplers).align(fs, ft, links_filename_fwd=str(Path(d) / "fwd"),
                                         links_filename_rev=str(Path(d) / "rev"), quiet=True, priors_input=fp)
             fwd = [parse_links(line)[0] for line in (Path(d) / "fwd").read_text().splitlines()]
             rev = [parse_links(line)[0] for line in (Path(d) / "rev").read_text().splitlines()]
         return symmetrized(self.name, src, tgt, fwd, rev, sym, tv.spec)
 
 
-def agreed(a: list[Links], b: list[Links]) -> list[Links]:
-    """Per pair, the links two aligners agree on (for one direction)."""
-    return [set(x) & set(y) for x, y in zip(a, b)]
+def link_frequency(samples: Sequence[Links], shape: tuple[int, int], rows_are_src: bool) -> np.ndarray:
+    """The share of ``samples`` (link sets of one pair, one direction, e.g. from several runs of a
+    sampling aligner) that hold each link: that direction's link posterior as estimated from the
+    samples, laid out as a posterior matrix (rows: the words being linked, one link each; columns:
+    the positions of the other side). ``rows_are_src``: rows are source words (the target->source
+    direction); else rows are target words."""
+    out = np.zeros(shape)
+    for links in samples:
+        for i, j in links:
+            out[(i, j) if rows_are_src else (j, i)] += 1
+    return out / max(len(samples), 1)
+
+
+def majority_links(posteriors: Sequence[np.ndarray], rows_are_src: bool) -> Links:
+    """The links whose posterior, averaged over the members (one matrix each, same layout as
+    :func:`link_frequency`), is above 1/2: each link kept is more likely right than wrong by the
+    members' mean belief, the decision that minimizes the expected number of wrong and missed
+    links. A tie (exactly 1/2) is not kept. Each row's posteriors sum to at most 1, so at most one
+    link per row passes: the result is a directional alignment like each member's."""
+    if not posteriors or posteriors[0].size == 0:
+        return set()
+    total = np.sum(posteriors, axis=0)
+    r, c = np.nonzero(total > len(posteriors) / 2 + 1e-9)  # the margin keeps ties out despite rounding
+    return {(int(a), int(b)) if rows_are_src else (int(b), int(a)) for a, b in zip(r, c)}
 
 
 class EnsembleAligner(Aligner):
-    """The builtin aligner and eflomal together: in each direction only the links both give are
-    kept, then the two directions are symmetrized as usual (``sym``).
+    """The builtin aligner and eflomal together, by their mean link posterior in each direction,
+    then the two directions symmetrized as usual (``sym``).
 
-    Two aligners that err differently rarely agree on a wrong link, so agreement per direction is
-    more precise than either; the symmetrization (grow-diag-final-and by default) then restores
-    coverage from those precise links. Both members see the same view, priors and extra text.
-    eflomal samples, so the ensemble is not deterministic (``capabilities.deterministic`` and the
-    provenance say so).
+    * builtin: its HMM link posteriors (forward-backward, the same model that aligns alone);
+    * eflomal gives links, not posteriors, and samples: it runs ``samples`` times with one
+      sampler each, and the share of runs that give a link is its posterior (the same sampling
+      work, per run, as its default of three samplers added up into one answer);
+    * a link is kept when the mean of the two members' posteriors is above 1/2
+      (:func:`majority_links`): eflomal's most frequent links pass when the builtin gives them some
+      belief, its less frequent ones only when the builtin is sure enough to carry them.
+
+    Two aligners that err differently rarely both believe a wrong link, so the mean is more precise
+    than either member, and it keeps the links one member is sure of where the other hesitates
+    (which a plain intersection of their links drops). Both members see the same view, priors and
+    extra text. eflomal samples, so the ensemble is not deterministic (``capabilities`` and the
+    method name in the provenance say so).
     """
 
     name = "ensemble"
@@ -177,20 +212,36 @@ class EnsembleAligner(Aligner):
                                 directional=True, token_view=True)
     members = ("builtin", "eflomal")
 
-    def __init__(self, **_: Any) -> None:
+    def __init__(self, *, samples: int = 6, **_: Any) -> None:
         EflomalAligner()  # a clear error when eflomal is not installed
+        if samples < 1:
+            raise ConfigError(f"the ensemble needs at least one eflomal run, not {samples}")
+        self.samples = samples  # eflomal runs: its posterior estimate settles by about 6 (12 gave nothing more)
 
     def align(self, src: list[list[str]], tgt: list[list[str]], *, sym: str = "grow-diag-final-and",
               extra_src: list[list[str]] | None = None, extra_tgt: list[list[str]] | None = None,
               priors: AlignPriors | None = None, progress: Callable[[str], None] | None = None,
               view: str | None = None) -> AlignResult:
-        kw: dict[str, Any] = dict(sym=sym, extra_src=extra_src, extra_tgt=extra_tgt, priors=priors, progress=progress,
-                                  view=view)
-        a = BuiltinAligner().align(src, tgt, **kw)
-        b = EflomalAligner().align(src, tgt, **kw)
-        assert a.fwd is not None and a.bwd is not None and b.fwd is not None and b.bwd is not None
-        return symmetrized("ensemble(builtin,eflomal)", src, tgt, agreed(a.fwd, b.fwd), agreed(a.bwd, b.bwd), sym,
-                           a.view)
+        from .hmm import HMMAligner
+        from .view import get_view
+
+        tv = get_view(view or "none")
+        model = HMMAligner.train(src + (extra_src or []), tgt + (extra_tgt or []), priors=priors, progress=progress,
+                                 view=tv.name)
+        runs = []
+        for k in range(self.samples):
+            if progress:
+                progress(f"eflomal run {k + 1} of {self.samples}")
+            r = EflomalAligner(samplers=1).align(src, tgt, sym=sym, extra_src=extra_src, extra_tgt=extra_tgt,
+                                                 priors=priors, view=tv.name)
+            assert r.fwd is not None and r.bwd is not None
+            runs.append((r.fwd, r.bwd))
+        fwd: list[Links] = []
+        bwd: list[Links] = []
+        for k, (pf, _, pb, _) in enumerate(model.iter_posteriors(src, tgt)):
+            fwd.append(majority_links([pf, link_frequency([f[k] for f, _ in runs], pf.shape, False)], False))
+            bwd.append(majority_links([pb, link_frequency([b[k] for _, b in runs], pb.shape, True)], True))
+        return symmetrized(f"ensemble(builtin,eflomal x{self.samples})", src, tgt, fwd, bwd, sym, tv.spec)
 
 
 #: Method name -> aligner class ("module:class", imported when used).

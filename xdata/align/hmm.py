@@ -29,7 +29,7 @@ import zipfile
 import math
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Callable, Iterator, Sequence
 
 import numpy as np
 
@@ -50,11 +50,19 @@ class HMMConfig:
     diagonal: float = 0.0  # strength of an IBM 1 diagonal prior (fast_align-like); 0: plain Model 1
     null_prob: float = 0.2  # initial probability of a jump to NULL (then learned)
     max_jump: int = 10
+    # the two outermost jump buckets (|jump| >= max_jump) are classes of jumps: each position in
+    # one gets an equal share of its probability; False (models saved before): each gets all of it
+    share_far_jumps: bool = True
     prior_weight: float = 1.0  # multiplies the pseudo-counts of lexical priors
     smoothing: float = 1e-4  # added to every seen pair's count
     vb_alpha: float = 0.0  # > 0: variational Bayes M-step with a sparse Dirichlet prior of this strength
     threshold: float = 0.0  # a link needs posterior > max(threshold, NULL posterior)
     chunk_cells: int = 1 << 21  # cells per forward-backward batch (memory bound)
+
+
+#: Settings added after models were first saved, with the value that reproduces a model saved
+#: without them (a saved model keeps its behaviour; its digest leaves these out at that value).
+_LEGACY: dict[str, object] = {"share_far_jumps": False}
 
 
 def _digamma(x: np.ndarray) -> np.ndarray:
@@ -226,8 +234,19 @@ class _Direction:
         pos = np.arange(m)
         d = np.clip(pos[None, :] - pos[:, None], -K, K) + K
         a = self.jump[d]
+        ds = np.clip(pos + 1, -K, K) + K  # the start is a jump from before the first position
+        start = self.jump[ds]
+        if self.cfg.share_far_jumps:
+            # A far bucket is one event, "a jump of max_jump or more": the positions it covers
+            # share its probability. Giving each of them all of it would make every long jump as
+            # likely as a jump of exactly max_jump, so the longer the sentence, the more of the
+            # mass goes to far jumps (and the result would depend on max_jump).
+            for b in (0, 2 * K):
+                far = d == b
+                a = np.where(far, a / np.maximum(far.sum(1, keepdims=True), 1), a)
+            far_start = ds == 2 * K
+            start = np.where(far_start, start / max(int(far_start.sum()), 1), start)
         a = a / a.sum(axis=1, keepdims=True) * (1 - self.p_null)
-        start = self.jump[np.clip(pos + 1, -K, K) + K]
         return a, start / start.sum() * (1 - self.p_null)
 
     def update_jumps(self, stats: dict[int, tuple[np.ndarray, float]]) -> None:
@@ -525,14 +544,19 @@ class HMMAligner:
         j = np.nonzero(keep)[0]
         return {(int(j_), int(best[j_])) if transpose else (int(best[j_]), int(j_)) for j_ in j}
 
+    def iter_posteriors(self, src: Sequence[Sequence[str]], tgt: Sequence[Sequence[str]]
+                        ) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]:
+        """:meth:`posteriors` pair by pair, computed in blocks of bounded memory."""
+        for lo, hi in _blocks([len(x) for x in src], [len(x) for x in tgt], self.cfg.chunk_cells * 4):
+            yield from zip(*self.posteriors(src[lo:hi], tgt[lo:hi]))
+
     def align_directional(self, src: Sequence[Sequence[str]], tgt: Sequence[Sequence[str]]
                           ) -> tuple[list[Links], list[Links]]:
         fwd: list[Links] = []
         bwd: list[Links] = []
-        for lo, hi in _blocks([len(x) for x in src], [len(x) for x in tgt], self.cfg.chunk_cells * 4):
-            pf, nf, pb, nb = self.posteriors(src[lo:hi], tgt[lo:hi])
-            fwd += [self._links(p, n_, False) for p, n_ in zip(pf, nf)]
-            bwd += [self._links(p, n_, True) for p, n_ in zip(pb, nb)]
+        for pf, nf, pb, nb in self.iter_posteriors(src, tgt):
+            fwd.append(self._links(pf, nf, False))
+            bwd.append(self._links(pb, nb, True))
         return fwd, bwd
 
     def align(self, src: Sequence[Sequence[str]], tgt: Sequence[Sequence[str]], sym: str = "grow-diag-final-and"):
@@ -553,7 +577,8 @@ class HMMAligner:
     def digest(self) -> str:
         assert self.fwd is not None and self.bwd is not None
         # the view joins the digest only when there is one (models saved before views keep their digest)
-        h = hashlib.sha256(digest_value([self.cfg.__dict__, self.priors_digest, self.fwd.p_null, self.bwd.p_null]
+        cfg = {k: v for k, v in self.cfg.__dict__.items() if not (k in _LEGACY and v == _LEGACY[k])}
+        h = hashlib.sha256(digest_value([cfg, self.priors_digest, self.fwd.p_null, self.bwd.p_null]
                                         + ([self.view] if self.view != "none" else [])).encode())
         for words in (self.src_vocab.words, self.tgt_vocab.words):
             h.update("\x1f".join(words).encode("utf-8") + b"\x1e")
@@ -597,7 +622,7 @@ class HMMAligner:
             got = meta.get("format") if isinstance(meta, dict) else None
             raise InputError(f"unknown aligner format {got!r}; expected {FORMAT!r}", path=p / "model.json")
         try:
-            self = cls(HMMConfig(**meta["config"]))
+            self = cls(HMMConfig(**{**_LEGACY, **meta["config"]}))
             self.src_vocab = _Vocab(meta["src_vocab"])
             self.tgt_vocab = _Vocab(meta["tgt_vocab"])
             self.priors_digest = meta["priors_digest"]
