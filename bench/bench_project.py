@@ -100,11 +100,11 @@ def main() -> None:
                   f"[{t3 - t2:.0f}s]  ratio {withlex['accuracy_all'] / base['accuracy_all']:.2f}x", flush=True)
     mb = sum(b["accuracy_all"] for _, b, _ in rows) / len(rows)
     mo = sum(o["accuracy_all"] for _, _, o in rows) / len(rows)
-    print(f"mean accuracy over all tokens: baseline {mb:.3f}, xdata {mo:.3f} (ratio {mo / mb:.2f}x; "
+    print(f"mean accuracy over all tokens: baseline {mb:.4f}, xdata {mo:.4f} (ratio {mo / mb:.2f}x; "
           f"target >= 0.75, goal 0.80)")
     if len(lex_rows) == len(rows):
         ml = sum(r["accuracy_all"] for r in lex_rows) / len(lex_rows)
-        print(f"mean accuracy over all tokens with MUSE priors: {ml:.3f} (ratio {ml / mb:.2f}x)")
+        print(f"mean accuracy over all tokens with MUSE priors: {ml:.4f} (ratio {ml / mb:.2f}x)")
 
 
 if __name__ == "__main__":

@@ -123,6 +123,22 @@ def test_mean_posterior_rule_by_hand():
     assert majority_links([np.zeros((0, 0))], rows_are_src=False) == set()
 
 
+def test_unanimous_rule_by_hand():
+    import numpy as np
+
+    from xdata.align.aligners import majority_links, unanimous_links
+
+    # rows: target words, columns: source positions; the mean rule keeps (0,0) and (2,2) (see the
+    # test above), the unanimous one only the links each member puts above 1/2
+    builtin = np.array([[0.7, 0.2, 0.0], [0.1, 0.3, 0.5], [0.0, 0.05, 0.9]])
+    sampled = np.array([[0.75, 0.25, 0.0], [0.0, 0.25, 0.75], [0.25, 0.0, 0.25]])
+    assert majority_links([builtin, sampled], rows_are_src=False) == {(0, 0), (2, 1), (2, 2)}
+    assert unanimous_links([builtin, sampled], rows_are_src=False) == {(0, 0)}  # (2,1): the builtin gives 0.5
+    assert unanimous_links([builtin.T.copy(), sampled.T.copy()], rows_are_src=True) == {(0, 0)}
+    assert unanimous_links([builtin], rows_are_src=False) == majority_links([builtin], rows_are_src=False)
+    assert unanimous_links([], rows_are_src=False) == set()
+
+
 def test_the_default_ensemble_beats_each_member_on_the_en_fr_gold_set():
     pytest.importorskip("eflomal")
     from xdata.align import read_pharaoh

@@ -188,6 +188,17 @@ def majority_links(posteriors: Sequence[np.ndarray], rows_are_src: bool) -> Link
     return {(int(a), int(b)) if rows_are_src else (int(b), int(a)) for a, b in zip(r, c)}
 
 
+def unanimous_links(posteriors: Sequence[np.ndarray], rows_are_src: bool) -> Links:
+    """The links every member believes (its own posterior above 1/2): the precision-first
+    combination, for ``sym="intersection"`` (see :class:`EnsembleAligner`)."""
+    if not posteriors:
+        return set()
+    out = majority_links(posteriors[:1], rows_are_src)
+    for p in posteriors[1:]:
+        out &= majority_links([p], rows_are_src)
+    return out
+
+
 class EnsembleAligner(Aligner):
     """The builtin aligner and eflomal together, by their mean link posterior in each direction,
     then the two directions symmetrized as usual (``sym``).
@@ -205,6 +216,11 @@ class EnsembleAligner(Aligner):
     (which a plain intersection of their links drops). Both members see the same view, priors and
     extra text. eflomal samples, so the ensemble is not deterministic (``capabilities`` and the
     method name in the provenance say so).
+
+    ``sym="intersection"`` asks for precision first (a link both directions give); there a link
+    must also be believed by each member, not only by their mean (:func:`unanimous_links`; the
+    method name says ``unanimous``). Annotation projection uses it: its retagger learns from the
+    projected labels, so a wrong link costs more there than a missing one.
     """
 
     name = "ensemble"
@@ -236,12 +252,14 @@ class EnsembleAligner(Aligner):
                                                  priors=priors, view=tv.name)
             assert r.fwd is not None and r.bwd is not None
             runs.append((r.fwd, r.bwd))
+        combine = unanimous_links if sym == "intersection" else majority_links
         fwd: list[Links] = []
         bwd: list[Links] = []
         for k, (pf, _, pb, _) in enumerate(model.iter_posteriors(src, tgt)):
-            fwd.append(majority_links([pf, link_frequency([f[k] for f, _ in runs], pf.shape, False)], False))
-            bwd.append(majority_links([pb, link_frequency([b[k] for _, b in runs], pb.shape, True)], True))
-        return symmetrized(f"ensemble(builtin,eflomal x{self.samples})", src, tgt, fwd, bwd, sym, tv.spec)
+            fwd.append(combine([pf, link_frequency([f[k] for f, _ in runs], pf.shape, False)], False))
+            bwd.append(combine([pb, link_frequency([b[k] for _, b in runs], pb.shape, True)], True))
+        name = f"ensemble(builtin,eflomal x{self.samples}{', unanimous' if combine is unanimous_links else ''})"
+        return symmetrized(name, src, tgt, fwd, bwd, sym, tv.spec)
 
 
 #: Method name -> aligner class ("module:class", imported when used).
