@@ -23,7 +23,8 @@ it is given, and its links map back to the words unchanged):
   grow-diag-final-and (needs the ``eflomal`` extra);
 * ``xdata builtin`` (IBM 1 -> HMM by agreement) and ``xdata eflomal`` (through xdata), each with
   every symmetrization, from one training run each (the time is that run's);
-* ``xdata default``: ``align_corpus`` with no option but the view (what ``xdata align`` runs);
+* ``xdata default``: ``align_corpus`` with no option but the view (what ``xdata align`` runs), and
+  the same with ``sym="intersection"`` (precision first: what projection runs);
 * ``+MUSE priors``: builtin, eflomal and the default with the MUSE dictionary as priors;
 * ``--priors-from-extra`` (with extra text, default view only): align the extra text alone, save
   priors from its links (``xdata align --save-priors``), then align only the gold pairs with
@@ -163,6 +164,11 @@ def main() -> None:
             res = align_corpus(src, tgt, extra_src=es or None, extra_tgt=et or None, view=view)
             emit(vl, f"xdata default ({res.method.split('+')[0]})", GDFA,
                  score(gold, src, tgt, res.fwd, res.bwd, GDFA), time.perf_counter() - t0, n)
+            # the default asked for intersection (precision first; what projection runs)
+            t0 = time.perf_counter()
+            res = align_corpus(src, tgt, sym="intersection", extra_src=es or None, extra_tgt=et or None, view=view)
+            emit(vl, f"xdata default ({res.method.split('+')[0]})", "intersection",
+                 score(gold, src, tgt, res.fwd, res.bwd, "intersection"), time.perf_counter() - t0, n)
             if not args.no_lexicon and lex.exists():
                 from xdata.align.priors import load_priors
 
