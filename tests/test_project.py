@@ -216,3 +216,25 @@ def test_project_step_rejects_bad_params():
         Project(mode="words")
     with pytest.raises(ConfigError, match="fallback"):
         Project(unaligned="fallback")
+
+
+def test_a_projection_version_changes_with_the_aligner_revision(tmp_path, monkeypatch):
+    # datasets made by corpus-level alignment carry the aligners' revision in their fingerprint:
+    # an aligner that now gives other links for the same input gives them a new version id
+    import xdata.project.source as ps
+    from xdata.dataset.writer import planned_version
+
+    src, tgt = tmp_path / "en.conllu", tmp_path / "de.conllu"
+    src.write_text("# sent_id = 1\n1\tThe\tthe\tDET\t_\t_\t_\t_\t_\t_\n2\tdog\tdog\tNOUN\t_\t_\t_\t_\t_\t_\n\n",
+                   encoding="utf-8")
+    tgt.write_text("# sent_id = 1\n1\tDer\tder\t_\t_\t_\t_\t_\t_\t_\n2\tHund\thund\t_\t_\t_\t_\t_\t_\t_\n\n",
+                   encoding="utf-8")
+
+    def version() -> str:
+        source = ps.ProjectionSource(src, tgt, src_lang="en", tgt_lang="de")
+        return planned_version(Pipeline("p", source, []), kind=source.kind, seed=0, recipe=None, block_rows=50_000)
+
+    before = version()
+    assert version() == before
+    monkeypatch.setattr(ps, "ALIGNER_REVISION", ps.ALIGNER_REVISION + 1)
+    assert version() != before

@@ -17,6 +17,7 @@ from typing import Any, Iterator
 
 import polars as pl
 
+from ..align.aligners import REVISION as ALIGNER_REVISION
 from ..hashing import INPUT_DIGEST, canonical_json
 from ..io.files import input_digest
 from ..io.readers import ConlluSource, Source, SourceBatch
@@ -65,7 +66,7 @@ class ProjectionSource(Source):
     def read_params(self) -> dict[str, Any]:
         return {"field": self.field, "src_lang": self.src_lang, "tgt_lang": self.tgt_lang, "method": self.method,
                 "mode": self.mode, "retag": self.retag, "seed": self.proj_seed, "lexicon": bool(self.lexicon),
-                "view": self.view}
+                "view": self.view, "aligner_revision": ALIGNER_REVISION}
 
     def chunks(self, rows: int) -> Iterator[SourceBatch]:
         from . import project_conllu

@@ -27,6 +27,7 @@ from typing import Any, Iterator, Sequence
 import numpy as np
 import polars as pl
 
+from ..align.aligners import REVISION as ALIGNER_REVISION
 from ..errors import ConfigError
 from ..hashing import canonical_json, digest_value
 from ..io.readers import DatasetSource, Source, SourceBatch, open_source
@@ -87,7 +88,8 @@ class PseudolabelSource(Source):
     def read_params(self) -> dict[str, Any]:
         return {"pairs": self.pairs.describe(), "teacher": self.teacher_digest, "temperature": self.temperature,
                 "top_k": self.top_k, "min_prob": self.min_prob, "min_score": self.min_score,
-                "unlabelled": self.unlabelled, "method": self.method, "sym": self.sym}
+                "unlabelled": self.unlabelled, "method": self.method, "sym": self.sym,
+                "aligner_revision": ALIGNER_REVISION}
 
     def chunks(self, rows: int) -> Iterator[SourceBatch]:
         from ..align import align_corpus
