@@ -2,6 +2,7 @@
 well-formedness (property test), sentence labels, the retagger and the pipeline step."""
 
 import json
+from collections import Counter
 import random
 from dataclasses import dataclass
 
@@ -15,7 +16,7 @@ from xdata.io.readers import FrameSource
 from xdata.pipeline import MapStep, Pipeline, run
 from xdata.project import (Project, bio_spans, is_bio, is_bio_labels, project_sentence, project_spans,
                            project_tokens)
-from xdata.project.tagger import retag, type_distributions
+from xdata.project.tagger import retag, token_features, type_distributions
 
 
 # -- token labels -----------------------------------------------------------------------------
@@ -151,7 +152,7 @@ def test_retag_fills_gaps_and_fixes_noise():
     assert all(0 < x <= 1 for ps in probs for x in ps)
     d = type_distributions(sents, proj)
     assert d["rojo"].most_common(1)[0][0] == "ADJ"
-    # deterministic; a capped training sample (even stride) still learns the toy language
+    # deterministic; a capped training sample (an even stride of sentences) still learns the toy language
     assert retag(sents, proj)[0] == labels
     small = retag(sents, proj, max_train=100)[0]
     assert sum(p == g for P, G in zip(small, gold) for p, g in zip(P, G)) / n > 0.95
@@ -161,6 +162,49 @@ def test_retag_without_any_projection_labels_nothing():
     assert retag([["a", "b"]], [[None, None]])[0] == [["", ""]]
     with pytest.raises(ConfigError):
         retag([["a"]], [["X"]], train_on="gold")
+
+
+def test_type_evidence_counts_weights_when_given():
+    sents = [["Casa", "roja"], ["casa", "come"]]
+    labs = [["NOUN", "ADJ"], ["NOUN", None]]
+    assert type_distributions(sents, labs)["casa"] == {"NOUN": 2}
+    d = type_distributions(sents, labs, [[0.5, 1.0], [0.25, 1.0]])
+    assert d["casa"] == {"NOUN": 0.75} and "come" not in d
+
+
+def test_unseen_view_hides_only_the_words_own_type_evidence_and_prev_adds_label_context():
+    words, d = ["la", "casa", "roja"], {"la": Counter(DET=3), "casa": Counter(NOUN=2)}
+    seen = token_features(words, 1, d)
+    assert "t:top=NOUN" in seen and "t:none" not in seen
+    hidden = token_features(words, 1, d, unseen=True)
+    assert "t:none" in hidden and not any(f.startswith("t:top") or f.startswith("t:has") for f in hidden)
+    assert "t-1=DET" in hidden and "w=casa" in hidden  # neighbours' evidence and the word itself stay
+    assert set(seen) - set(hidden) == {f for f in seen if f.startswith(("t:top", "t:has"))}
+    ctx = token_features(words, 0, d, prev=["DET", "NOUN", "ADJ"])
+    assert {"p-1=<s>", "p+1=NOUN", "p-1,p+1=<s>|NOUN"} <= set(ctx)
+    assert not any(f.startswith("p") and "=" in f and f[1] in "-+" for f in token_features(words, 0, d))
+
+
+def test_retag_labels_words_no_projection_reached_like_the_rare_words():
+    # Nouns are many rare words ending in -o, each projected once; verbs a few frequent words.
+    # The test nouns never get a projected label, so they have no type evidence at all: they
+    # are tagged from what the once-labelled nouns taught the "no evidence" case.
+    rng = random.Random(1)
+    verbs = ["come", "ve", "tiene"]
+    sents, proj = [], []
+    for k in range(150):
+        noun = f"{''.join(rng.choice('bcdfglmnprst') + rng.choice('aeiu') for _ in range(2))}o{k}"
+        sents.append(["la", noun, rng.choice(verbs), "."])
+        proj.append(["DET", "NOUN", "VERB", "PUNCT"])
+    tests = [["la", "zarbo", "come", "."], ["la", "mipo", "ve", "."]]
+    sents += tests
+    proj += [["DET", None, "VERB", "PUNCT"], ["DET", None, None, "PUNCT"]]
+    for rounds in (1, 2):
+        labels, _ = retag(sents, proj, rounds=rounds)
+        assert labels[-2:] == [["DET", "NOUN", "VERB", "PUNCT"]] * 2
+        assert retag(sents, proj, rounds=rounds)[0] == labels  # deterministic
+    with pytest.raises(ConfigError, match="rounds"):
+        retag(sents, proj, rounds=3)
 
 
 # -- pipeline step ----------------------------------------------------------------------------
