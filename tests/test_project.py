@@ -262,7 +262,7 @@ def test_project_step_rejects_bad_params():
         Project(unaligned="fallback")
 
 
-def test_a_projection_version_changes_with_the_aligner_revision(tmp_path, monkeypatch):
+def test_a_projection_version_changes_with_the_aligner_and_retagger_revisions(tmp_path, monkeypatch):
     # datasets made by corpus-level alignment carry the aligners' revision in their fingerprint:
     # an aligner that now gives other links for the same input gives them a new version id
     import xdata.project.source as ps
@@ -281,4 +281,7 @@ def test_a_projection_version_changes_with_the_aligner_revision(tmp_path, monkey
     before = version()
     assert version() == before
     monkeypatch.setattr(ps, "ALIGNER_REVISION", ps.ALIGNER_REVISION + 1)
-    assert version() != before
+    aligner = version()
+    assert aligner != before
+    monkeypatch.setattr(ps, "RETAG_REVISION", ps.RETAG_REVISION + 1)  # the retagger's likewise
+    assert version() not in (before, aligner)

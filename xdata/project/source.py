@@ -22,6 +22,7 @@ from ..hashing import INPUT_DIGEST, canonical_json
 from ..io.files import input_digest
 from ..io.readers import ConlluSource, Source, SourceBatch
 from ..langs import parse_lang
+from .tagger import REVISION as RETAG_REVISION
 
 
 class ProjectionSource(Source):
@@ -66,7 +67,7 @@ class ProjectionSource(Source):
     def read_params(self) -> dict[str, Any]:
         return {"field": self.field, "src_lang": self.src_lang, "tgt_lang": self.tgt_lang, "method": self.method,
                 "mode": self.mode, "retag": self.retag, "seed": self.proj_seed, "lexicon": bool(self.lexicon),
-                "view": self.view, "aligner_revision": ALIGNER_REVISION}
+                "view": self.view, "aligner_revision": ALIGNER_REVISION, "retag_revision": RETAG_REVISION}
 
     def chunks(self, rows: int) -> Iterator[SourceBatch]:
         from . import project_conllu

@@ -28,6 +28,11 @@ import numpy as np
 from ..errors import ConfigError
 
 
+#: Bumped whenever :func:`retag` labels the same projections differently, so that datasets made by
+#: projection get new version ids (2: unseen-word copies and one round of self-training).
+REVISION = 2
+
+
 def _shape(w: str) -> str:
     out: list[str] = []
     for ch in w[:6]:
