@@ -68,8 +68,9 @@ def test_lexicon_priors_lower_the_error(en_de):
 def test_em_never_lowers_the_likelihood(en_fr):
     # Plain EM (no agreement, which optimizes a different objective) must climb monotonically.
     m = HMMAligner.train(*en_fr[:2], cfg=HMMConfig(agreement=False, hmm_iterations=4))
-    ll = [x["loglik"] for x in m.log if x["stage"] == "hmm"]
-    assert len(ll) == 4 and all(b >= a - 1e-6 * abs(a) for a, b in zip(ll, ll[1:]))
+    for start in ("forward", "mirrored"):  # each of the two runs EM makes (see jump_starts)
+        ll = [x["loglik"] for x in m.log if x["stage"] == "hmm" and x["start"] == start]
+        assert len(ll) == 4 and all(b >= a - 1e-6 * abs(a) for a, b in zip(ll, ll[1:]))
 
 
 def test_saved_model_aligns_new_pairs_the_same_in_any_batching(tmp_path, en_fr):
@@ -171,3 +172,20 @@ def test_model_saved_before_shared_far_jumps_loads_with_its_own_behaviour(tmp_pa
     loaded = HMMAligner.load(path)  # the digest still matches
     assert loaded.cfg.share_far_jumps is False
     assert loaded.align(src[100:150], tgt[100:150]).links == old.align(src[100:150], tgt[100:150]).links
+
+
+def test_the_likelier_of_the_forward_and_mirrored_starts_is_kept(en_fr):
+    # A corpus whose target sentences run backwards is learnt from the mirrored jump start; the
+    # same corpus in its own order keeps the forward start. The likelihood decides, not the data.
+    src, tgt, gold = en_fr
+    rev_tgt = [t[::-1] for t in tgt]
+    rev_gold = [({(i, len(t) - 1 - j) for i, j in sure}, {(i, len(t) - 1 - j) for i, j in poss})
+                for t, (sure, poss) in zip(tgt, gold)]
+    monotone = HMMAligner.train(src, tgt, view="stem")
+    backwards = HMMAligner.train(src, rev_tgt, view="stem")
+    assert (monotone.jump_start, backwards.jump_start) == ("forward", "mirrored")
+    assert backwards.log[-1]["start"] == "mirrored"  # the kept run's entries come last
+    forward_only = HMMAligner.train(src, rev_tgt, view="stem", cfg=HMMConfig(jump_starts=1))
+    assert _aer(backwards, src, rev_tgt, rev_gold) < _aer(forward_only, src, rev_tgt, rev_gold) - 0.005
+    # in its own order the result is the forward start's, as before the mirrored start existed
+    assert _aer(monotone, *en_fr) == _aer(HMMAligner.train(src, tgt, view="stem", cfg=HMMConfig(jump_starts=1)), *en_fr)

@@ -264,8 +264,9 @@ class EnsembleAligner(Aligner):
 
 #: Bumped whenever an aligner trained here gives other links for the same input, seed and options,
 #: so that datasets made by corpus-level alignment (projection, pseudo-labels) get new version ids.
-#: 2: the builtin HMM's far jump buckets are shared by their positions; the ensemble keeps links by
-#: mean posterior (unanimous under intersection).
+#: 2: the builtin HMM's far jump buckets are shared by their positions, and EM also starts from the
+#: mirrored jump table (the likelier model kept); the ensemble keeps links by mean posterior
+#: (unanimous under intersection).
 REVISION = 2
 
 #: Method name -> aligner class ("module:class", imported when used).

@@ -29,7 +29,7 @@ import zipfile
 import math
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterator, Sequence
+from typing import Any, Callable, Iterator, Sequence
 
 import numpy as np
 
@@ -53,6 +53,9 @@ class HMMConfig:
     # the two outermost jump buckets (|jump| >= max_jump) are classes of jumps: each position in
     # one gets an equal share of its probability; False (models saved before): each gets all of it
     share_far_jumps: bool = True
+    # EM starts the jump table favouring +1 (monotone order); 2: it also starts favouring -1 (the
+    # mirror) and keeps the model of higher likelihood (1: the first start only; models saved before)
+    jump_starts: int = 2
     prior_weight: float = 1.0  # multiplies the pseudo-counts of lexical priors
     smoothing: float = 1e-4  # added to every seen pair's count
     vb_alpha: float = 0.0  # > 0: variational Bayes M-step with a sparse Dirichlet prior of this strength
@@ -62,7 +65,7 @@ class HMMConfig:
 
 #: Settings added after models were first saved, with the value that reproduces a model saved
 #: without them (a saved model keeps its behaviour; its digest leaves these out at that value).
-_LEGACY: dict[str, object] = {"share_far_jumps": False}
+_LEGACY: dict[str, object] = {"share_far_jumps": False, "jump_starts": 1}
 
 
 def _digamma(x: np.ndarray) -> np.ndarray:
@@ -410,7 +413,8 @@ class HMMAligner:
         self.bwd: _Direction | None = None
         self.priors_digest = ""
         self.view = "none"  # the token view (xdata.align.view) the vocabularies are in
-        self.log: list[dict[str, float]] = []
+        self.log: list[dict[str, Any]] = []
+        self.jump_start = "forward"  # where EM started the jump table of the model kept (see train)
 
     # -- training -------------------------------------------------------------------------------
     @classmethod
@@ -429,11 +433,26 @@ class HMMAligner:
         src, tgt, priors = tv.sentences(src), tv.sentences(tgt), tv.priors(priors)
         e = self.src_vocab.ids(src, grow=True)
         f = self.tgt_vocab.ids(tgt, grow=True)
+        if self.cfg.jump_starts not in (1, 2):
+            raise ConfigError(f"jump_starts must be 1 or 2, not {self.cfg.jump_starts!r}")
         self._fit(e, f, priors, progress)
+        if self.cfg.jump_starts == 2 and self.cfg.hmm_iterations:
+            # EM finds a local optimum near where it starts: a pair whose order runs mostly
+            # backwards (measured on reversed gold sets) is learnt better from the mirrored start.
+            # Both are tried and the likelier model is kept (ties: the forward start).
+            other = cls(self.cfg)
+            other.view, other.src_vocab, other.tgt_vocab = self.view, self.src_vocab, self.tgt_vocab
+            other._fit(e, f, priors, progress, mirror=True)
+            fwd_log = [{**x, "start": "forward"} for x in self.log]
+            mir_log = [{**x, "start": "mirrored"} for x in other.log]
+            if other.log[-1]["loglik"] > self.log[-1]["loglik"]:
+                other.jump_start, other.log = "mirrored", fwd_log + mir_log  # the kept run's entries last
+                return other
+            self.log = mir_log + fwd_log
         return self
 
     def _fit(self, e: list[np.ndarray], f: list[np.ndarray], priors: AlignPriors | None,
-             progress: Callable[[str], None] | None) -> None:
+             progress: Callable[[str], None] | None, mirror: bool = False) -> None:
         """EM over blocks of pairs: per cell only the two directions' pair ids stay in memory."""
         cfg = self.cfg
         ne, nf = len(self.src_vocab.words), len(self.tgt_vocab.words)
@@ -446,6 +465,8 @@ class HMMAligner:
         self.fwd = _Direction(_unique(np.concatenate(keys_f or [np.zeros(0, np.int64)])), ne, nf, cfg)
         self.bwd = _Direction(_unique(np.concatenate(keys_b or [np.zeros(0, np.int64)])), nf, ne, cfg)
         del keys_f, keys_b
+        if mirror:  # the jump table starts favouring -1 instead of +1
+            self.fwd.jump, self.bwd.jump = self.fwd.jump[::-1].copy(), self.bwd.jump[::-1].copy()
         # Per block, kept across iterations (about 20 bytes a word pair): both directions' layouts
         # (slimmed to what EM needs), pair ids, and the fwd -> bwd cell permutation.
         cache = []
@@ -498,10 +519,11 @@ class HMMAligner:
             if stage == "hmm":
                 d1.update_jumps(stats[0])
                 d2.update_jumps(stats[1])
-            self.log.append({"stage": stage, "iteration": k + 1, "loglik": ll,  # type: ignore[dict-item]  # numpy stubs: arrays freed/retyped in place
+            self.log.append({"stage": stage, "iteration": k + 1, "loglik": ll,
                              "p_null_fwd": d1.p_null, "p_null_bwd": d2.p_null})
             if progress:
-                progress(f"{stage} iteration {k + 1}" + ("" if math.isnan(ll) else f": log-likelihood {ll:,.0f}"))
+                progress(f"{stage} iteration {k + 1}" + (" (mirrored start)" if mirror else "")
+                         + ("" if math.isnan(ll) else f": log-likelihood {ll:,.0f}"))
 
     # -- decoding -------------------------------------------------------------------------------
     def posteriors(self, src: Sequence[Sequence[str]], tgt: Sequence[Sequence[str]]
