@@ -532,22 +532,16 @@ class Mix(Source):
         stats: dict[str, dict[str, Any]] = {}
         shards = sorted((d / "data").glob("*.parquet"))
         if shards and {"split", "origin", "root"} <= set(pl.scan_parquet(shards).collect_schema().names()):
-            # shard by shard, roots as 64-bit keys: memory of 8 bytes a row, not the root strings
-            rows: dict[tuple[str, str], int] = {}
-            roots: dict[str, list[np.ndarray]] = {}
-            for f in shards:
-                df = pl.read_parquet(f, columns=["split", "origin", "root"])
-                for s_, o, n in df.group_by("split", "origin").len().iter_rows():
-                    rows[(s_, o)] = rows.get((s_, o), 0) + n
-                keys = _u64(df, pl.col("root"), "roots")
-                names = df["split"]
-                for s_ in names.unique().to_list():
-                    roots.setdefault(s_, []).append(np.unique(keys[(names == s_).to_numpy()]))
-            for (s_, o), n in sorted(rows.items()):
-                st = stats.setdefault(s_, {"rows": 0, "roots": len(np.unique(np.concatenate(roots[s_]))),
-                                           "leaks_removed": 0, "rows_per_origin": {}})
-                st["rows"] += n
-                st["rows_per_origin"][o] = n
+            # streamed, with each root as a 64-bit hash: memory of 8 bytes a distinct root, not the
+            # root strings (polars' hash is not stable across its versions, so it only counts here)
+            scan = pl.scan_parquet(shards)
+            per = (scan.group_by("split").agg(pl.len().alias("rows"), pl.col("root").hash(seed=0).n_unique().alias("roots"))
+                   .collect(engine="streaming"))
+            org = scan.group_by("split", "origin").len().collect(engine="streaming")
+            for s_, n, r in per.iter_rows():
+                stats[s_] = {"rows": n, "roots": r, "leaks_removed": 0, "rows_per_origin": {}}
+            for s_, o, n in org.sort("split", "origin").iter_rows():
+                stats[s_]["rows_per_origin"][o] = n
         rej = sorted((d / "rejects").glob("*.parquet"))
         if rej:
             leaks = (pl.scan_parquet(rej).filter(pl.col("step") == "mix")
