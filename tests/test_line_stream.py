@@ -50,3 +50,13 @@ def test_one_line_out_per_line_in_and_one_warning(workers):
                   on_bad_utf8=lambda: warned.append(1))
     assert out.getvalue() == "".join(f">{ln.upper()}\n" for ln in _by_line(data))
     assert n == len(_by_line(data)) and warned == [1]
+
+
+def test_a_line_longer_than_many_blocks_is_read_whole(monkeypatch):
+    # a hostile input: one line of 1 MiB with no line end for 65,536 blocks; it is kept as a list
+    # of blocks and joined once (copying what was read at every block made this quadratic)
+    monkeypatch.setattr(stream, "BLOCK", 16)
+    long = b"ab" * (1 << 19)
+    got = list(read_chunks(io.BytesIO(long + b"\nnext\n" + long), 2))
+    assert [len(ln) for lines, _ in got for ln in lines] == [len(long), 4, len(long)]
+    assert got[0][0][1] == "next" and set(got[0][0][0]) == {"a", "b"}

@@ -40,20 +40,23 @@ def read_chunks(inp: Any, chunk: int) -> Iterator[tuple[list[str], bool]]:
     The stream is read in blocks and a block of whole lines is decoded and split at once; a block
     that is not valid UTF-8 is decoded line by line, so the replacement characters are the same."""
     read = getattr(inp, "read1", inp.read)
-    rest = b""
+    pending: list[bytes] = []  # read since the last line end: joined once one comes (a long line is not copied per block)
     lines: list[str] = []
     bad = False
     while True:
         block = read(BLOCK)
-        data = rest + block if rest else block
+        if block and b"\n" not in block:
+            pending.append(block)
+            continue
+        data = b"".join([*pending, block]) if pending else block
+        pending = []
         if not block:  # end of input: a last line without a line end is a line
             if not data:
                 break
             data += b"\n"
         cut = data.rfind(b"\n") + 1
-        rest = data[cut:]
-        if not cut:
-            continue
+        if cut < len(data):
+            pending.append(data[cut:])
         try:
             text = data[:cut].decode("utf-8")
             new = text.split("\n")
@@ -63,10 +66,11 @@ def read_chunks(inp: Any, chunk: int) -> Iterator[tuple[list[str], bool]]:
         except UnicodeDecodeError:
             new, bad = decode_lines(data[:cut].split(b"\n")[:-1])
         lines.extend(new)
-        while len(lines) >= chunk:
-            yield lines[:chunk], bad
-            del lines[:chunk]
+        full = len(lines) - len(lines) % chunk
+        for i in range(0, full, chunk):
+            yield lines[i:i + chunk], bad
             bad = False
+        del lines[:full]
         if not block:
             break
     if lines:
