@@ -23,6 +23,7 @@ Links are ``(source index, target index)`` of the words as given.
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 import zipfile
@@ -436,24 +437,16 @@ class HMMAligner:
         if self.cfg.jump_starts not in (1, 2):
             raise ConfigError(f"jump_starts must be 1 or 2, not {self.cfg.jump_starts!r}")
         self._fit(e, f, priors, progress)
-        if self.cfg.jump_starts == 2 and self.cfg.hmm_iterations:
-            # EM finds a local optimum near where it starts: a pair whose order runs mostly
-            # backwards (measured on reversed gold sets) is learnt better from the mirrored start.
-            # Both are tried and the likelier model is kept (ties: the forward start).
-            other = cls(self.cfg)
-            other.view, other.src_vocab, other.tgt_vocab = self.view, self.src_vocab, self.tgt_vocab
-            other._fit(e, f, priors, progress, mirror=True)
-            fwd_log = [{**x, "start": "forward"} for x in self.log]
-            mir_log = [{**x, "start": "mirrored"} for x in other.log]
-            if other.log[-1]["loglik"] > self.log[-1]["loglik"]:
-                other.jump_start, other.log = "mirrored", fwd_log + mir_log  # the kept run's entries last
-                return other
-            self.log = mir_log + fwd_log
         return self
 
     def _fit(self, e: list[np.ndarray], f: list[np.ndarray], priors: AlignPriors | None,
-             progress: Callable[[str], None] | None, mirror: bool = False) -> None:
-        """EM over blocks of pairs: per cell only the two directions' pair ids stay in memory."""
+             progress: Callable[[str], None] | None) -> None:
+        """EM over blocks of pairs: per cell only the two directions' pair ids stay in memory.
+
+        With ``jump_starts=2`` the HMM stage runs twice from Model 1's result, once from the jump
+        table favouring +1 and once from its mirror, and the likelier model is kept (ties: the
+        forward start). EM finds a local optimum near where it starts, and a pair whose order runs
+        mostly backwards (measured on reversed gold sets) is learnt better from the mirror."""
         cfg = self.cfg
         ne, nf = len(self.src_vocab.words), len(self.tgt_vocab.words)
         blocks = _blocks([len(x) for x in e], [len(x) for x in f], cfg.chunk_cells * 4)
@@ -465,8 +458,6 @@ class HMMAligner:
         self.fwd = _Direction(_unique(np.concatenate(keys_f or [np.zeros(0, np.int64)])), ne, nf, cfg)
         self.bwd = _Direction(_unique(np.concatenate(keys_b or [np.zeros(0, np.int64)])), nf, ne, cfg)
         del keys_f, keys_b
-        if mirror:  # the jump table starts favouring -1 instead of +1
-            self.fwd.jump, self.bwd.jump = self.fwd.jump[::-1].copy(), self.bwd.jump[::-1].copy()
         # Per block, kept across iterations (about 20 bytes a word pair): both directions' layouts
         # (slimmed to what EM needs), pair ids, and the fwd -> bwd cell permutation.
         cache = []
@@ -484,46 +475,78 @@ class HMMAligner:
             lex_f = {(si[a], ti[b]): v for (a, b), v in priors.lex.items() if a in si and b in ti}
             self.fwd.set_priors(lex_f, priors.jump_fwd, cfg.prior_weight)
             self.bwd.set_priors({(b, a): v for (a, b), v in lex_f.items()}, priors.jump_rev, cfg.prior_weight)
-        stages = [("ibm1", k) for k in range(cfg.ibm1_iterations)] + [("hmm", k) for k in range(cfg.hmm_iterations)]
-        for stage, k in stages:
-            d1, d2 = self.fwd, self.bwd
-            acc = [np.zeros(len(d1.pair_keys)), np.zeros(nf), np.zeros(len(d2.pair_keys)), np.zeros(ne)]
-            stats: list[dict[int, tuple[np.ndarray, float]]] = [{}, {}]
-            ll = 0.0 if stage == "hmm" else float("nan")
-            for fs, bs, pf_ids, pb_ids, perm in cache:
-                if stage == "ibm1":
-                    pf, nf_ = _ibm1_posteriors(d1, fs, d1.t[pf_ids], d1.t_null[fs.row_f], cfg.diagonal)
-                    pb, nb_ = _ibm1_posteriors(d2, bs, d2.t[pb_ids], d2.t_null[bs.row_f], cfg.diagonal)
-                else:
-                    pf, nf_, xf, llf = _hmm_posteriors(d1, fs, d1.t[pf_ids], d1.t_null[fs.row_f],
-                                                       _chunks(fs, cfg.chunk_cells))
-                    pb, nb_, xb, llb = _hmm_posteriors(d2, bs, d2.t[pb_ids], d2.t_null[bs.row_f],
-                                                       _chunks(bs, cfg.chunk_cells))
-                    ll += llf + llb
-                    for st, x in ((stats[0], xf), (stats[1], xb)):
-                        for m, (xi, xn) in x.items():
-                            old = st.get(m)
-                            st[m] = (xi, xn) if old is None else (old[0] + xi, old[1] + xn)
-                if cfg.agreement:
-                    q = pf * pb[perm]
-                    cf, cb = q, np.empty_like(q)
-                    cb[perm] = q
-                else:
-                    cf, cb = pf, pb
-                acc[0] += np.bincount(pf_ids, weights=cf, minlength=len(d1.pair_keys))
-                acc[1] += np.bincount(fs.row_f, weights=nf_, minlength=nf)
-                acc[2] += np.bincount(pb_ids, weights=cb, minlength=len(d2.pair_keys))
-                acc[3] += np.bincount(bs.row_f, weights=nb_, minlength=ne)
-            d1.update_lexical(acc[0], acc[1])
-            d2.update_lexical(acc[2], acc[3])
-            if stage == "hmm":
-                d1.update_jumps(stats[0])
-                d2.update_jumps(stats[1])
-            self.log.append({"stage": stage, "iteration": k + 1, "loglik": ll,
-                             "p_null_fwd": d1.p_null, "p_null_bwd": d2.p_null})
-            if progress:
-                progress(f"{stage} iteration {k + 1}" + (" (mirrored start)" if mirror else "")
-                         + ("" if math.isnan(ll) else f": log-likelihood {ll:,.0f}"))
+        for k in range(cfg.ibm1_iterations):
+            self._iteration(cache, "ibm1", k, progress)
+        if cfg.jump_starts == 2 and cfg.hmm_iterations:
+            # update_* replace the directions' arrays, never write into them: a shallow copy keeps
+            # Model 1's result for the second start
+            start = (copy.copy(self.fwd), copy.copy(self.bwd))
+            log = self.log
+            self.log = [{**x, "start": "shared"} for x in log]
+            for k in range(cfg.hmm_iterations):
+                self._iteration(cache, "hmm", k, progress, "forward")
+            forward = (self.fwd, self.bwd, self.log)
+            self.fwd, self.bwd = (copy.copy(d) for d in start)
+            for d in (self.fwd, self.bwd):
+                d.jump = d.jump[::-1].copy()  # favouring -1 instead of +1
+            self.log = []
+            for k in range(cfg.hmm_iterations):
+                self._iteration(cache, "hmm", k, progress, "mirrored")
+            if self.log[-1]["loglik"] > forward[2][-1]["loglik"]:
+                self.jump_start, self.log = "mirrored", forward[2] + self.log  # the kept run's entries last
+            else:
+                mirrored = self.log
+                self.fwd, self.bwd, self.log = forward
+                self.log = self.log[:len(log)] + mirrored + self.log[len(log):]
+        else:
+            for k in range(cfg.hmm_iterations):
+                self._iteration(cache, "hmm", k, progress)
+
+    def _iteration(self, cache: list, stage: str, k: int, progress: Callable[[str], None] | None,
+                   start: str | None = None) -> None:
+        """One EM iteration of ``stage`` (``ibm1`` or ``hmm``) over the cached blocks."""
+        cfg = self.cfg
+        assert self.fwd is not None and self.bwd is not None
+        ne, nf = self.bwd.n_f, self.fwd.n_f
+        d1, d2 = self.fwd, self.bwd
+        acc = [np.zeros(len(d1.pair_keys)), np.zeros(nf), np.zeros(len(d2.pair_keys)), np.zeros(ne)]
+        stats: list[dict[int, tuple[np.ndarray, float]]] = [{}, {}]
+        ll = 0.0 if stage == "hmm" else float("nan")
+        for fs, bs, pf_ids, pb_ids, perm in cache:
+            if stage == "ibm1":
+                pf, nf_ = _ibm1_posteriors(d1, fs, d1.t[pf_ids], d1.t_null[fs.row_f], cfg.diagonal)
+                pb, nb_ = _ibm1_posteriors(d2, bs, d2.t[pb_ids], d2.t_null[bs.row_f], cfg.diagonal)
+            else:
+                pf, nf_, xf, llf = _hmm_posteriors(d1, fs, d1.t[pf_ids], d1.t_null[fs.row_f],
+                                                   _chunks(fs, cfg.chunk_cells))
+                pb, nb_, xb, llb = _hmm_posteriors(d2, bs, d2.t[pb_ids], d2.t_null[bs.row_f],
+                                                   _chunks(bs, cfg.chunk_cells))
+                ll += llf + llb
+                for st, x in ((stats[0], xf), (stats[1], xb)):
+                    for m, (xi, xn) in x.items():
+                        old = st.get(m)
+                        st[m] = (xi, xn) if old is None else (old[0] + xi, old[1] + xn)
+            if cfg.agreement:
+                q = pf * pb[perm]
+                cf, cb = q, np.empty_like(q)
+                cb[perm] = q
+            else:
+                cf, cb = pf, pb
+            acc[0] += np.bincount(pf_ids, weights=cf, minlength=len(d1.pair_keys))
+            acc[1] += np.bincount(fs.row_f, weights=nf_, minlength=nf)
+            acc[2] += np.bincount(pb_ids, weights=cb, minlength=len(d2.pair_keys))
+            acc[3] += np.bincount(bs.row_f, weights=nb_, minlength=ne)
+        d1.update_lexical(acc[0], acc[1])
+        d2.update_lexical(acc[2], acc[3])
+        if stage == "hmm":
+            d1.update_jumps(stats[0])
+            d2.update_jumps(stats[1])
+        self.log.append({"stage": stage, "iteration": k + 1, "loglik": ll,
+                         "p_null_fwd": d1.p_null, "p_null_bwd": d2.p_null,
+                         **({"start": start} if start else {})})
+        if progress:
+            progress(f"{stage} iteration {k + 1}" + (f" ({start} start)" if start else "")
+                     + ("" if math.isnan(ll) else f": log-likelihood {ll:,.0f}"))
 
     # -- decoding -------------------------------------------------------------------------------
     def posteriors(self, src: Sequence[Sequence[str]], tgt: Sequence[Sequence[str]]
