@@ -259,11 +259,7 @@ class HeliportBackend(LidBackend):
 
     @classmethod
     def load(cls, model: str | Path | None = None) -> "HeliportBackend":
-        _no_model_path("heliport", model)
-        try:
-            import heliport
-        except ImportError as e:
-            raise MissingDependency("heliport", "heliport", "language identification with heliport (GPL-3.0)") from e
+        heliport = _import_backend("heliport", model, "language identification with heliport (GPL-3.0)")
         return cls(heliport.Identifier())
 
     def format_lines(self, lines: list[str], k: int = 1) -> str:
@@ -362,11 +358,7 @@ class Cld3Backend(LidBackend):
 
     @classmethod
     def load(cls, model: str | Path | None = None) -> "Cld3Backend":
-        _no_model_path("cld3", model)
-        try:
-            import gcld3
-        except ImportError as e:
-            raise MissingDependency("gcld3", "lid", "language identification with CLD3 (package cld3-py)") from e
+        gcld3 = _import_backend("cld3", model, "language identification with CLD3 (package cld3-py)")
         return cls(gcld3.NNetLanguageIdentifier(min_num_bytes=0, max_num_bytes=1000))
 
     def predict(self, texts: list[str], k: int = 1) -> Preds:
@@ -401,12 +393,7 @@ class LinguaBackend(LidBackend):
 
     @classmethod
     def load(cls, model: str | Path | None = None) -> "LinguaBackend":
-        _no_model_path("lingua", model)
-        try:
-            import lingua
-        except ImportError as e:
-            raise MissingDependency("lingua", "lid", "language identification with lingua "
-                                    "(package lingua-language-detector)") from e
+        lingua = _import_backend("lingua", model, "language identification with lingua (package lingua-language-detector)")
         langs = list(lingua.Language.all())
         return cls(lingua.LanguageDetectorBuilder.from_languages(*langs).build(), langs)
 
@@ -428,6 +415,17 @@ class LinguaBackend(LidBackend):
 def _no_model_path(name: str, model: str | Path | None) -> None:
     if model is not None:
         raise ConfigError(f"the {name} backend ships its own models; --model/model= is for --backend fasttext")
+
+
+def _import_backend(name: str, model: str | Path | None, what: str) -> Any:
+    """The module of a backend that ships its own models (:data:`MODULES`), imported now; a model
+    path or a missing package is a clear error."""
+    _no_model_path(name, model)
+    module, extra = MODULES[name]
+    try:
+        return importlib.import_module(module)
+    except ImportError as e:
+        raise MissingDependency(module, extra, what) from e
 
 
 # -- choosing a backend -------------------------------------------------------------------------
