@@ -14,7 +14,7 @@ Prints the times, the ratios (target for the mix + split: at most 2x), the CPU s
 RSS of each side, each measured in its own fresh process (timed around the work, imports
 excluded).
 
-Usage: python bench/bench_mix.py --rows 5000000 [--workers 2]
+Usage: python bench/bench_mix.py --rows 5000000 [--workers 2] [--costs]
 
 Each side runs in its own process, one after the other: run it on a quiet machine.
 """
@@ -56,6 +56,62 @@ RESULT = {"rows": m["rows"], "rejected_rows": m["rejected_rows"], "mix": m["mix"
 """
 
 
+#: ``--costs``: where the CPU goes, one polars thread (``POLARS_MAX_THREADS=1``), in its own process:
+#: the writer's parts on one 50,000-row shard of the mix's output, and the mix's own work per part row
+COSTS = """
+import json, os, time
+from pathlib import Path
+import polars as pl
+from xdata.dataset.writer import conform, row_digests, schema
+from xdata.hashing import digest_file, hex_prefix, xxh3_128_rows
+from xdata.mix import Mix, Part, _frames
+
+def ms(f, n=5):
+    t = time.process_time()
+    for _ in range(n):
+        f()
+    return (time.process_time() - t) / n * 1000
+
+shard = sorted(Path(WORK + "/mixTrue/data").glob("*.parquet"))[0]
+df = pl.read_parquet(shard)
+ids = pl.concat_str([pl.col("src_row").cast(pl.String), pl.col("src_lang"), pl.col("src"), pl.col("tgt_lang"),
+                     pl.col("tgt")], separator="\x1f")
+tmp = WORK + "/costs.parquet"
+block = {"rows": df.height, "read": ms(lambda: pl.read_parquet(shard)), "ids": ms(lambda: hex_prefix(xxh3_128_rows(ids, df, salt="x"))),
+         "row digests": ms(lambda: row_digests(conform(df, schema("pair")))),
+         "parquet write": ms(lambda: df.write_parquet(tmp, compression="snappy", row_group_size=50_000, statistics=True)),
+         "sha256": ms(lambda: digest_file(Path(tmp)))}
+m = Mix([Part(p) for p in PARTS])
+frames = [f for s in m.sources for f in _frames(s, 50_000)]
+n = sum(f.height for f in frames)
+t = time.process_time()
+for s in m.sources:
+    for _ in _frames(s, 50_000, light=True):
+        pass
+read = time.process_time() - t
+t = time.process_time()
+for f in frames:
+    m._text_keys(f, "pair")
+keys = time.process_time() - t
+print(json.dumps({"block": block, "per_million": {"first-pass read": read / n * 1e6, "leak keys (both sides)": keys / n * 1e6}}))
+"""
+
+
+def costs(parts: list[Path], work: Path) -> None:
+    import json
+    import os
+    import subprocess
+
+    prog = f"PARTS = {[str(p) for p in parts]!r}\nWORK = {str(work)!r}\n" + COSTS
+    out = subprocess.run([sys.executable, "-c", prog], capture_output=True, text=True, check=True,
+                         env={**os.environ, "POLARS_MAX_THREADS": "1"})
+    r = json.loads(out.stdout.strip().splitlines()[-1])
+    b = r["block"]
+    print(f"CPU ms per {b.pop('rows'):,}-row shard of the output (one polars thread): "
+          + ", ".join(f"{k} {v:.1f}" for k, v in b.items()))
+    print("CPU s per 1M part rows: " + ", ".join(f"{k} {v:.2f}" for k, v in r["per_million"].items()))
+
+
 def _child(code: str, parts: list[Path], work: Path, workers: int = 1, split: bool = True) -> tuple[float, float, float, dict]:
     import json
     import subprocess
@@ -76,6 +132,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--rows", type=int, default=5_000_000)
     ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--costs", action="store_true", help="Also print where the CPU goes (one polars thread).")
     a = ap.parse_args()
     work = Path(tempfile.mkdtemp(prefix="xdata-bench-mix-"))
     try:
@@ -100,6 +157,8 @@ def main() -> None:
               f"({mix_cpu:.2f} CPU s, peak RSS {mix_rss:,.0f} MiB): {mixed / base:.2f}x (target <= 2x)")
         for s, st in m["mix"]["splits"].items():
             print(f"  {s}: {st['rows']:,} rows, {st['roots']:,} roots, {st['leaks_removed']:,} leaks removed")
+        if a.costs:
+            costs(parts, work)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
