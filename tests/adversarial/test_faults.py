@@ -278,6 +278,30 @@ def test_lid_with_a_missing_model_fails_at_once_with_workers(tmp_path: Path):
     assert "Traceback" not in done.stderr
 
 
+@pytest.mark.parametrize("backend,workers", [("fasttext", "2"), ("heliport", None)])
+def test_ctrl_c_while_xdata_lid_waits_on_a_pipe_is_a_clean_exit(backend: str, workers: str | None):
+    # stdin is a pipe still open: lines already written are labelled and printed, then Ctrl-C ends
+    # the command (worker processes too) with the one-line message, not a traceback or a hang
+    if backend == "heliport":
+        pytest.importorskip("heliport")
+    p = subprocess.Popen(XDATA + ["lid", "--backend", backend, "--chunk", "100"] + (["--workers", workers] if workers else []),
+                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert p.stdin is not None and p.stdout is not None
+    # 5,000 lines: more output than stdout's buffer (so some is flushed to us), less than the pipe holds
+    p.stdin.write(b"The children are going to school in the morning with their teachers.\n" * 5000)
+    p.stdin.flush()
+    first = p.stdout.readline()  # output came: the command is labelling and will wait on the open pipe
+    assert first.decode().split("\t")[0] == "en"
+    p.send_signal(signal.SIGINT)
+    try:
+        _, err = p.communicate(timeout=60)
+    finally:
+        p.kill()
+    assert p.returncode == 130
+    assert err.decode().strip().splitlines() == ["interrupted: stopped without writing a result (any --out is as it "
+                                                 "was before)"]
+
+
 @pytest.mark.parametrize("delay", [0.3, 0.6, 1.0])
 def test_ctrl_c_while_the_command_starts_is_an_exit_not_a_traceback(recipe: Path, tmp_path: Path, delay: float):
     """Also during the imports and while the workers start (they are born with SIGINT blocked)."""
