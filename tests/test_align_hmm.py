@@ -1,6 +1,7 @@
 """The built-in HMM aligner on the real gold sets: quality, what each stage contributes, priors,
 EM behaviour, persistence and batch independence."""
 
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -9,7 +10,7 @@ import pytest
 from xdata.align import aer, align_corpus, read_pharaoh, symmetrize
 from xdata.align.hmm import HMMAligner, HMMConfig
 from xdata.align.priors import load_priors
-from xdata.errors import InputError
+from xdata.errors import ConfigError, InputError
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 ALIGN = DATA / "alignment"
@@ -159,19 +160,45 @@ def test_long_jumps_do_not_depend_on_the_bucket_count(en_fr):
     assert abs(narrow - wide) < 0.01
 
 
-def test_model_saved_before_shared_far_jumps_loads_with_its_own_behaviour(tmp_path, en_fr):
+def test_model_saved_before_shared_far_jumps_and_fertility_loads_with_its_own_behaviour(tmp_path, en_fr):
     import json
 
     src, tgt, _ = en_fr
-    old = HMMAligner.train(src[:100], tgt[:100], cfg=HMMConfig(share_far_jumps=False, ibm1_iterations=2,
-                                                               hmm_iterations=2))
+    old = HMMAligner.train(src[:100], tgt[:100], cfg=HMMConfig(share_far_jumps=False, fertility_steps=0,
+                                                               ibm1_iterations=2, hmm_iterations=2))
     path = old.save(tmp_path / "old")
     meta = json.loads((path / "model.json").read_text(encoding="utf-8"))
-    del meta["config"]["share_far_jumps"]  # as written before the setting existed
+    del meta["config"]["share_far_jumps"]  # as written before the settings existed
+    del meta["config"]["fertility_steps"]
     (path / "model.json").write_text(json.dumps(meta), encoding="utf-8")
     loaded = HMMAligner.load(path)  # the digest still matches
-    assert loaded.cfg.share_far_jumps is False
+    assert (loaded.cfg.share_far_jumps, loaded.cfg.fertility_steps) == (False, 0)
     assert loaded.align(src[100:150], tgt[100:150]).links == old.align(src[100:150], tgt[100:150]).links
+    # the same parameters decoded with today's constraint give other links: the setting is live
+    now = HMMAligner.load(path)
+    now.cfg = HMMConfig(**{**now.cfg.__dict__, "fertility_steps": 1})
+    for d in (now.fwd, now.bwd):
+        d.cfg = now.cfg
+    assert now.align(src[100:150], tgt[100:150]).links != old.align(src[100:150], tgt[100:150]).links
+
+
+def test_fertility_constraint_keeps_words_from_gathering_links_in_long_sentences(en_de):
+    # en-de pairs joined 4 at a time (bench/gold_variants.py, links carried through): with long
+    # sentences a word can collect the links of a whole clause. With the constraint, few source
+    # words expect more than 2 target words, and the links are better.
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
+    import gold_variants as gv
+
+    src, tgt, gold = en_de
+    pairs = gv.long_pairs([(s, t, sure, poss) for s, t, (sure, poss) in zip(src, tgt, gold)])
+    S, T, G = [p[0] for p in pairs], [p[1] for p in pairs], [(p[2], p[3]) for p in pairs]
+    result = {}
+    for steps in (1, 0):
+        model = HMMAligner.train(S, T, view="stem", cfg=HMMConfig(fertility_steps=steps))
+        heavy = sum(int((pf.sum(0) > 2).sum()) for pf, _, _, _ in model.iter_posteriors(S, T))
+        result[steps] = (heavy, _aer(model, S, T, G))
+    assert result[1][0] < result[0][0] / 2  # measured: 39 against 114 of 10,413 source words
+    assert result[1][1] < result[0][1] - 0.003  # measured: 0.341 against 0.347
 
 
 def test_the_likelier_of_the_forward_and_mirrored_starts_is_kept(en_fr):
@@ -189,3 +216,11 @@ def test_the_likelier_of_the_forward_and_mirrored_starts_is_kept(en_fr):
     assert _aer(backwards, src, rev_tgt, rev_gold) < _aer(forward_only, src, rev_tgt, rev_gold) - 0.005
     # in its own order the result is the forward start's, as before the mirrored start existed
     assert _aer(monotone, *en_fr) == _aer(HMMAligner.train(src, tgt, view="stem", cfg=HMMConfig(jump_starts=1)), *en_fr)
+
+
+@pytest.mark.parametrize("cfg, message", [(HMMConfig(vb_alpha=0.01), "vb_alpha is no longer supported"),
+                                          (HMMConfig(fertility_steps=-1), "fertility_steps must be 0 or more"),
+                                          (HMMConfig(jump_starts=3), "jump_starts must be 1 or 2")])
+def test_unsupported_settings_are_refused_before_training(cfg, message):
+    with pytest.raises(ConfigError, match=message):
+        HMMAligner.train([["a", "b"]], [["x", "y"]], cfg=cfg)

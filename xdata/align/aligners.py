@@ -266,8 +266,8 @@ class EnsembleAligner(Aligner):
 #: so that datasets made by corpus-level alignment (projection, pseudo-labels) get new version ids.
 #: 2: the builtin HMM's far jump buckets are shared by their positions, and EM also starts from the
 #: mirrored jump table (the likelier model kept); the ensemble keeps links by mean posterior
-#: (unanimous under intersection).
-REVISION = 2
+#: (unanimous under intersection). 3: the builtin's fertility constraint and 4 Model 1 iterations.
+REVISION = 3
 
 #: Method name -> aligner class ("module:class", imported when used).
 ALIGNERS: dict[str, str] = {

@@ -9,7 +9,13 @@ al. 2006, "Alignment by agreement"):
    length-grouped, padded batches of sentences;
 3. **agreement**: in every E-step both directions are computed, and the lexical counts of each
    come from the product of the two directions' link posteriors, so each model is trained
-   towards links the other one also believes in.
+   towards links the other one also believes in;
+4. **fertility**: in every E-step (and when decoding), a source word whose expected number of
+   target words is above one has its emissions scaled down by that number and the posteriors are
+   computed again: one step towards the bijectivity constraint of Graca, Ganchev & Taskar (2010,
+   "Learning tractable word alignment models with complex constraints"), which keeps rare words
+   from collecting the links of a long sentence (with the HMM's posteriors, the log-likelihood
+   in the training log is that of the constrained pass).
 
 Lexical priors (a bilingual lexicon or a priors file, see :mod:`xdata.align.priors`) are added
 as pseudo-counts to the expected counts in every M-step; jump priors likewise. A trained
@@ -45,7 +51,9 @@ _FLOOR = 1e-7  # translation probability of a word pair never seen together
 
 @dataclass(frozen=True)
 class HMMConfig:
-    ibm1_iterations: int = 5
+    # Model 1 drifts towards its garbage-collecting optimum the longer it runs (a rare word takes
+    # the words its common neighbours should), and the HMM starts from its table: 4 iterations
+    ibm1_iterations: int = 4
     hmm_iterations: int = 5
     agreement: bool = True
     diagonal: float = 0.0  # strength of an IBM 1 diagonal prior (fast_align-like); 0: plain Model 1
@@ -57,31 +65,22 @@ class HMMConfig:
     # EM starts the jump table favouring +1 (monotone order); 2: it also starts favouring -1 (the
     # mirror) and keeps the model of higher likelihood (1: the first start only; models saved before)
     jump_starts: int = 2
+    # rounds of the fertility constraint on HMM posteriors (training and decoding): a source word
+    # whose expected number of target words is above 1 has its emissions divided by that number,
+    # and the pair's posteriors are computed again (0: none; models saved before)
+    fertility_steps: int = 1
     prior_weight: float = 1.0  # multiplies the pseudo-counts of lexical priors
     smoothing: float = 1e-4  # added to every seen pair's count
-    vb_alpha: float = 0.0  # > 0: variational Bayes M-step with a sparse Dirichlet prior of this strength
+    # kept so that saved models load with their digest; training refuses > 0: a variational-Bayes
+    # M-step on EM's fractional counts sent rare words' links to NULL (AER 0.69 on en-de at 0.01)
+    vb_alpha: float = 0.0
     threshold: float = 0.0  # a link needs posterior > max(threshold, NULL posterior)
     chunk_cells: int = 1 << 21  # cells per forward-backward batch (memory bound)
 
 
 #: Settings added after models were first saved, with the value that reproduces a model saved
 #: without them (a saved model keeps its behaviour; its digest leaves these out at that value).
-_LEGACY: dict[str, object] = {"share_far_jumps": False, "jump_starts": 1}
-
-
-def _digamma(x: np.ndarray) -> np.ndarray:
-    """psi(x) for x > 0: recurrence up to x >= 6, then the asymptotic series."""
-    x = np.asarray(x, dtype=np.float64).copy()
-    acc = np.zeros_like(x)
-    for _ in range(6):
-        small = x < 6
-        if not small.any():
-            break
-        acc[small] -= 1.0 / x[small]
-        x[small] += 1.0
-    inv = 1.0 / x
-    inv2 = inv * inv
-    return acc + np.log(x) - 0.5 * inv - inv2 * (1 / 12 - inv2 * (1 / 120 - inv2 / 252))
+_LEGACY: dict[str, object] = {"share_far_jumps": False, "jump_starts": 1, "fertility_steps": 0}
 
 
 class _Vocab:
@@ -207,13 +206,8 @@ class _Direction:
         """M-step for t(f | e) from expected pair counts, t(f | NULL) from NULL counts."""
         cfg = self.cfg
         counts = counts + self.prior_pair + cfg.smoothing
-        if cfg.vb_alpha > 0:  # Riley & Gildea (2012): exp(digamma) shrinks rare words' distributions
-            counts += cfg.vb_alpha
-            denom = np.bincount(self.pair_e, weights=counts, minlength=self.n_e) + cfg.vb_alpha * (self.n_f - 1)
-            self.t = np.exp(_digamma(counts) - _digamma(np.maximum(denom[self.pair_e], 1e-300)))
-        else:
-            denom = np.bincount(self.pair_e, weights=counts, minlength=self.n_e)  # type: ignore[assignment]  # numpy stubs: arrays freed/retyped in place
-            self.t = counts / np.maximum(denom[self.pair_e], 1e-300)
+        denom = np.bincount(self.pair_e, weights=counts, minlength=self.n_e)
+        self.t = counts / np.maximum(denom[self.pair_e], 1e-300)
         nc = null_counts + cfg.smoothing
         self.t_null = nc / nc.sum()
 
@@ -379,8 +373,16 @@ def _hmm_posteriors(d: _Direction, side: _Side, cell_t: np.ndarray, row_t_null: 
         cell = side.off[sents][:, None, None] + jc[:, :, None] * m + np.arange(m)[None, None, :]
         rows = side.row_off[sents][:, None] + jc
         a, start = d.transitions(m)
-        gr, gn, xi, xn, lli = _forward_backward(cell_t[cell], row_t_null[rows], nlen, a, start, d.p_null,
-                                                want_xi, exact)
+        Er = cell_t[cell]
+        En = row_t_null[rows]
+        for _ in range(d.cfg.fertility_steps):
+            # the fertility constraint: each source word is expected to take at most one target
+            # word, as a translated word mostly is (Graca, Ganchev & Taskar 2010 enforce it exactly
+            # by projection; one scaling step gets most of it): a rare word cannot gather the
+            # words of a whole clause, however long the sentence
+            gr, _, _, _, _ = _forward_backward(Er, En, nlen, a, start, d.p_null, False, exact)
+            Er = Er / np.maximum(gr.sum(1), 1.0)[:, None, :]
+        gr, gn, xi, xn, lli = _forward_backward(Er, En, nlen, a, start, d.p_null, want_xi, exact)
         ll += lli
         if want_xi:
             old = stats.get(m)
@@ -436,6 +438,11 @@ class HMMAligner:
         f = self.tgt_vocab.ids(tgt, grow=True)
         if self.cfg.jump_starts not in (1, 2):
             raise ConfigError(f"jump_starts must be 1 or 2, not {self.cfg.jump_starts!r}")
+        if self.cfg.vb_alpha:
+            raise ConfigError("vb_alpha is no longer supported (its variational-Bayes M-step sent rare words' "
+                              "links to NULL); the fertility constraint (fertility_steps) keeps rare words in check")
+        if self.cfg.fertility_steps < 0:
+            raise ConfigError(f"fertility_steps must be 0 or more, not {self.cfg.fertility_steps!r}")
         self._fit(e, f, priors, progress)
         return self
 
