@@ -151,7 +151,7 @@ def main() -> None:
             vl = f"{label}/{view}"
             if have_eflomal:
                 t0 = time.perf_counter()
-                f, b = plain_eflomal(tv.sentences(src + es), tv.sentences(tgt + et))
+                f, b = plain_eflomal(tv.sentences(src + es), tv.sentences(tgt + et, "tgt"))
                 emit(vl, "baseline: eflomal API defaults", GDFA, score(gold, src, tgt, f, b, GDFA),
                      time.perf_counter() - t0, n)
             for method in methods:
@@ -196,7 +196,7 @@ def main() -> None:
                     big = align_corpus(es, et, method=method, save_model=save)
                     path = Path(tmp) / f"{method}.priors"
                     # saved in the view the aligner saw, as `xdata align --save-priors` does
-                    write_priors(path, priors_from_links(tv.sentences(es), tv.sentences(et), big.fwd, big.bwd))
+                    write_priors(path, priors_from_links(tv.sentences(es), tv.sentences(et, "tgt"), big.fwd, big.bwd))
                     t1 = time.perf_counter()
                     print(f"{'':12} ({method}: aligning {len(es):,} extra pairs and saving priors"
                           f"{' and the model' if save else ''} took {t1 - t0:.1f}s)", flush=True)

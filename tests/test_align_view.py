@@ -1,6 +1,7 @@
 """Alignment tokens (xdata.align.view): one token per word, script-aware prefixes, folding, and
 what the view does to alignment quality on the shared gold sets."""
 
+import importlib.util
 import json
 from pathlib import Path
 
@@ -11,7 +12,7 @@ from xdata.align import aer, align_corpus, read_pharaoh
 from xdata.align.hmm import HMMAligner
 from xdata.align.priors import AlignPriors
 from xdata.align.view import PREFIX, fold, get_view, script_class, stem
-from xdata.errors import ConfigError
+from xdata.errors import ConfigError, InputError
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "alignment"
 runner = CliRunner()
@@ -128,6 +129,13 @@ def test_cli_view_option_and_provenance(tmp_path):
         assert f"alignment tokens: {spec}" in r.stderr
     r = runner.invoke(app, base + ["--view", "stems"])
     assert r.exit_code == 2 and "unknown alignment token view 'stems'" in r.output
+    if importlib.util.find_spec("snowballstemmer"):
+        r = runner.invoke(app, base + ["--scores", str(tmp_path / "sc"), "--view", "snowball:en,snowball:de"])
+        assert r.exit_code == 0, r.output
+        spec = get_view("snowball:en,snowball:de").spec
+        assert json.loads((tmp_path / "sc.json").read_text())["view"] == spec and spec.startswith("snowball-english")
+    r = runner.invoke(app, base + ["--view", f"stem,spm:{tmp_path / 'no.model'}"])
+    assert r.exit_code == 2 and "no such sentencepiece model" in r.output and "no.model" in r.output
     r = runner.invoke(app, ["lexicon", "induce", "--src", str(tmp_path / "s"), "--tgt", str(tmp_path / "t"),
                             "--method", "builtin", "--out", str(tmp_path / "lex.tsv")])
     assert r.exit_code == 0, r.output
@@ -166,3 +174,90 @@ def test_align_step_records_the_saved_aligners_view(tmp_path):
     assert HMMAligner.load(tmp_path / "stem").digest != HMMAligner.load(tmp_path / "none").digest
     with pytest.raises(ConfigError, match="trained on 'stem'"):
         Align(model_dir=str(tmp_path / "stem"), view="none")
+
+
+# -- per-language views: a Snowball stemmer, a sentencepiece model, one view per side ----------
+
+BIBLE = Path(__file__).resolve().parents[2] / "shared" / "data" / "bible"
+
+
+def test_snowball_view_stems_by_language_and_keeps_what_stem_keeps():
+    snowballstemmer = pytest.importorskip("snowballstemmer")
+    de = get_view("snowball:de")
+    assert de.spec.startswith("snowball-german.v1+") and get_view("snowball:german").spec == de.spec
+    german = snowballstemmer.stemmer("german")
+    for word in ("Häuser", "Kindern", "gegangen"):
+        assert de.word(word) == german.stemWord(fold(word))
+    assert de.word("Häuser") == de.word("Haus") != "häuser"  # inflected forms meet
+    assert [de.word(w) for w in ("1998", "§", "東京都")] == ["1998", "§", "東京都"]  # digits, punctuation, unspaced
+    with pytest.raises(ConfigError, match="no Snowball stemmer for 'xx'; there are: arabic"):
+        get_view("snowball:xx")
+
+
+@pytest.fixture(scope="module")
+def swahili_spm(tmp_path_factory):
+    if not (BIBLE / "swh.tsv").exists():
+        pytest.skip("shared data not available")
+    from xdata.tokenize.subword import train
+
+    lines = [ln.split("\t", 1)[1] for ln in (BIBLE / "swh.tsv").read_text(encoding="utf-8").splitlines()[:3000]]
+    return train(lines, tmp_path_factory.mktemp("spm") / "sw", vocab_size=2000)
+
+
+def test_spm_view_is_the_words_first_piece_and_names_the_model_by_content(swahili_spm, tmp_path):
+    import sentencepiece as spm
+
+    view = get_view(f"spm:{swahili_spm}")
+    sp = spm.SentencePieceProcessor(model_file=str(swahili_spm))
+    words = "Yesu akawaambia wanafunzi wake kwamba watakwenda Yerusalemu".split()
+    out = [view.word(w) for w in words]
+    for w, v in zip(words, out):
+        first = [p.lstrip("\u2581") for p in sp.encode(fold(w), out_type=str)]
+        assert v == next(p for p in first if p) and fold(w).startswith(v)
+    assert any(len(v) < len(fold(w)) for w, v in zip(words, out))  # some words are cut...
+    assert view.word("1998") == "1998"  # ...but not numbers
+    # the spec names the model by its bytes: a copy elsewhere is the same view, another model is not
+    copy = tmp_path / "copy.model"
+    copy.write_bytes(swahili_spm.read_bytes())
+    assert get_view(f"spm:{copy}").spec == view.spec and view.spec.startswith("spm.v1:")
+    with pytest.raises(InputError, match="no such sentencepiece model"):
+        get_view(f"spm:{tmp_path / 'missing.model'}")
+    (tmp_path / "junk.model").write_bytes(b"not a model")
+    with pytest.raises(InputError, match="not a sentencepiece model"):
+        get_view(f"spm:{tmp_path / 'junk.model'}")
+
+
+def test_each_side_can_have_its_own_view(swahili_spm):
+    pytest.importorskip("snowballstemmer")
+    view = get_view(f"snowball:en,spm:{swahili_spm}")
+    src, sw = get_view("snowball:en"), get_view(f"spm:{swahili_spm}")
+    assert view.spec == f"{src.spec},{sw.spec}"
+    assert view.sentences([["Houses", "walking"]]) == [[src.word("Houses"), src.word("walking")]]
+    assert view.sentences([["wanafunzi"]], "tgt") == [[sw.word("wanafunzi")]]
+    pri = view.priors(AlignPriors(lex={("houses", "wanafunzi"): 1.0}, fert_fwd={("houses", 2): 1.0},
+                                  fert_rev={("wanafunzi", 1): 1.0}))
+    assert pri is not None and pri.lex == {(src.word("houses"), sw.word("wanafunzi")): 1.0}
+    assert pri.fert_fwd == {(src.word("houses"), 2): 1.0} and pri.fert_rev == {(sw.word("wanafunzi"), 1): 1.0}
+    assert get_view("stem,stem").spec == "stem.v1"
+    for bad in ("stem,stem,none", "stem,", ",stem"):
+        with pytest.raises(ConfigError, match="give one view, or two separated by a comma"):
+            get_view(bad)
+
+
+def test_align_with_a_view_per_language_end_to_end(swahili_spm, tmp_path):
+    # English-Swahili verses: the builtin aligner trained through snowball (en) and the Swahili
+    # model; links index the words as given, the provenance names both views, and a saved
+    # aligner aligns through the same views.
+    pytest.importorskip("snowballstemmer")
+    eng = dict(ln.split("\t", 1) for ln in (BIBLE / "eng.tsv").read_text(encoding="utf-8").splitlines())
+    swh = [ln.split("\t", 1) for ln in (BIBLE / "swh.tsv").read_text(encoding="utf-8").splitlines()[:400]]
+    src = [eng[k].split() for k, _ in swh if k in eng]
+    tgt = [t.split() for k, t in swh if k in eng]
+    name = f"snowball:en,spm:{swahili_spm}"
+    res = align_corpus(src, tgt, method="builtin", view=name, save_model=tmp_path / "m")
+    assert res.view == get_view(name).spec and res.view_name == name
+    assert all(0 <= i < len(s) and 0 <= j < len(t) for links, s, t in zip(res.links, src, tgt) for i, j in links)
+    again = align_corpus(src[:50], tgt[:50], load_model=tmp_path / "m")
+    assert again.view == res.view and again.links == HMMAligner.load(tmp_path / "m").align(src[:50], tgt[:50]).links
+    stem_res = align_corpus(src, tgt, method="builtin")
+    assert res.links != stem_res.links  # the view is live

@@ -15,13 +15,16 @@ import tempfile
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, ClassVar, Sequence
+from typing import TYPE_CHECKING, Any, Callable, ClassVar, Sequence
 
 import numpy as np
 
 from ..errors import ConfigError, MissingDependency
 from .links import AlignResult, Links, parse_links, symmetrize
 from .priors import AlignPriors
+
+if TYPE_CHECKING:
+    from .view import TokenView
 
 
 @dataclass(frozen=True)
@@ -64,14 +67,15 @@ class Aligner(ABC):
 
 
 def symmetrized(name: str, src: list[list[str]], tgt: list[list[str]], fwd: list[Links], bwd: list[Links],
-                sym: str, view: str = "none") -> AlignResult:
+                sym: str, view: "TokenView | None" = None) -> AlignResult:
     """Combine directional links per pair; the score is the agreement of the two directions."""
     links, scores = [], []
     for k in range(len(src)):
         f, b = fwd[k], bwd[k]
         links.append(sorted(symmetrize(f, b, len(src[k]), len(tgt[k]), sym)))
         scores.append(2 * len(f & b) / (len(f) + len(b)) if (f or b) else 0.0)
-    return AlignResult(links, scores, f"{name}+{sym}", fwd[:len(src)], bwd[:len(src)], view=view)
+    return AlignResult(links, scores, f"{name}+{sym}", fwd[:len(src)], bwd[:len(src)],
+                       view=view.spec if view else "none", view_name=view.name if view else "none")
 
 
 class BuiltinAligner(Aligner):
@@ -107,7 +111,7 @@ class BuiltinAligner(Aligner):
                                           n_decode=len(src), progress=progress, view=view or "none")
         if self.save_model is not None:
             model.save(self.save_model)
-        return symmetrized(self.name, src, tgt, fwd, bwd, sym, get_view(model.view).spec)
+        return symmetrized(self.name, src, tgt, fwd, bwd, sym, get_view(model.view))
 
 
 def _one_word(token: str) -> str:
@@ -143,7 +147,7 @@ class EflomalAligner(Aligner):
         from .view import get_view
 
         tv = get_view(view or "none")
-        all_s, all_t = tv.sentences(src + (extra_src or [])), tv.sentences(tgt + (extra_tgt or []))
+        all_s, all_t = tv.sentences(src + (extra_src or [])), tv.sentences(tgt + (extra_tgt or []), "tgt")
         priors = tv.priors(priors)
         with tempfile.TemporaryDirectory() as d:
             ps, pt = Path(d) / "s", Path(d) / "t"
@@ -159,7 +163,7 @@ class EflomalAligner(Aligner):
                                         links_filename_rev=str(Path(d) / "rev"), quiet=True, priors_input=fp)
             fwd = [parse_links(line)[0] for line in (Path(d) / "fwd").read_text().splitlines()]
             rev = [parse_links(line)[0] for line in (Path(d) / "rev").read_text().splitlines()]
-        return symmetrized(self.name, src, tgt, fwd, rev, sym, tv.spec)
+        return symmetrized(self.name, src, tgt, fwd, rev, sym, tv)
 
 
 def link_frequency(samples: Sequence[Links], shape: tuple[int, int], rows_are_src: bool) -> np.ndarray:
@@ -259,7 +263,7 @@ class EnsembleAligner(Aligner):
             fwd.append(combine([pf, link_frequency([f[k] for f, _ in runs], pf.shape, False)], False))
             bwd.append(combine([pb, link_frequency([b[k] for _, b in runs], pb.shape, True)], True))
         name = f"ensemble(builtin,eflomal x{self.samples}{', unanimous' if combine is unanimous_links else ''})"
-        return symmetrized(name, src, tgt, fwd, bwd, sym, tv.spec)
+        return symmetrized(name, src, tgt, fwd, bwd, sym, tv)
 
 
 #: Bumped whenever an aligner trained here gives other links for the same input, seed and options,

@@ -433,7 +433,7 @@ class HMMAligner:
         self = cls(cfg)
         tv = get_view(view)
         self.view = tv.name
-        src, tgt, priors = tv.sentences(src), tv.sentences(tgt), tv.priors(priors)
+        src, tgt, priors = tv.sentences(src), tv.sentences(tgt, "tgt"), tv.priors(priors)
         e = self.src_vocab.ids(src, grow=True)
         f = self.tgt_vocab.ids(tgt, grow=True)
         if self.cfg.jump_starts not in (1, 2):
@@ -564,7 +564,7 @@ class HMMAligner:
         from .view import get_view
 
         tv = get_view(self.view)
-        src, tgt = tv.sentences(src), tv.sentences(tgt)
+        src, tgt = tv.sentences(src), tv.sentences(tgt, "tgt")
         e = self.src_vocab.ids(src, grow=False)
         f = self.tgt_vocab.ids(tgt, grow=False)
         outs = []
@@ -622,7 +622,8 @@ class HMMAligner:
         scores = [2 * len(a & b) / (len(a) + len(b)) if (a or b) else 0.0 for a, b in zip(fwd, bwd)]
         from .view import get_view
 
-        return AlignResult(links, scores, f"builtin+{sym}", fwd, bwd, view=get_view(self.view).spec)
+        tv = get_view(self.view)
+        return AlignResult(links, scores, f"builtin+{sym}", fwd, bwd, view=tv.spec, view_name=tv.name)
 
     # -- persistence ----------------------------------------------------------------------------
     @property

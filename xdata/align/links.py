@@ -20,6 +20,7 @@ class AlignResult:
     fwd: list[Links] | None = None  # directional links before symmetrization (each target word's link)
     bwd: list[Links] | None = None  # (each source word's link); both as (src, tgt); None for neural
     view: str = "none"  # the alignment tokens the aligner saw (xdata.align.view spec, e.g. "stem.v1")
+    view_name: str = "none"  # the same view by name (xdata.align.get_view(view_name) maps words again)
 
 
 def symmetrize(fwd: Links, bwd: Links, len_src: int, len_tgt: int, heuristic: str = "grow-diag-final-and") -> Links:

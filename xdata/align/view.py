@@ -45,19 +45,35 @@ How ``stem`` cuts a word, and why (no constant was fitted to any gold alignment 
 * **Words with a digit** are kept whole (``1998`` and ``1999`` are different facts), and so are
   words without a letter (punctuation).
 
-The view is deterministic and idempotent (the view of a viewed word is itself); its name and
-version (:attr:`TokenView.spec`) go into provenance: ``xdata align --scores`` metadata, saved
-aligners, the ``align`` pipeline step's resources, induced lexicons and projection reports.
+Per language, a real stemmer or a subword model can stand in for the prefix (``stem``'s rules
+for digits, punctuation and unspaced scripts still apply, after ``fold``):
+
+* ``snowball:LANG``: the Snowball stemmer for LANG (an ISO 639 code such as ``de`` or the
+  stemmer's name such as ``german``; the ``stem`` extra, ``pip install 'xdata[stem]'``);
+* ``spm:PATH``: the first piece a sentencepiece model gives the word (its word-boundary mark
+  dropped): a prefix whose length the model learnt from the language's own text, e.g. with
+  ``xdata spm train``.
+
+A view applies to both sides; ``SRC,TGT`` gives each side its own (source first), e.g.
+``snowball:en,spm:sw.model``, since each language needs its own stemmer or model.
+
+The view is deterministic; the built-in views are idempotent (the view of a viewed word is
+itself). Its name and version (:attr:`TokenView.spec`; for ``snowball`` the stemmer package's
+version, for ``spm`` the model file's digest) go into provenance: ``xdata align --scores``
+metadata, saved aligners, the ``align`` pipeline step's resources, induced lexicons, projection
+reports and the fingerprint of projected datasets.
 """
 
 from __future__ import annotations
 
 import unicodedata
+import hashlib
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Sequence
 
-from ..errors import ConfigError
+from ..errors import ConfigError, InputError
 
 if TYPE_CHECKING:
     from .priors import AlignPriors
@@ -103,13 +119,22 @@ def _starts_unit(ch: str) -> bool:
     return not (cat[0] == "M" or cat == "Cf")
 
 
+def _kept_whole(w: str) -> list[str] | None:
+    """The letters of a folded word, or None when every view keeps it whole (no letter, a digit,
+    or a character of a script written without spaces)."""
+    letters = [ch for ch in w if unicodedata.category(ch)[0] == "L"]
+    if not letters or any(unicodedata.category(ch) == "Nd" for ch in w):
+        return None
+    if any(script_class(ch) == "unspaced" for ch in letters):
+        return None
+    return letters
+
+
 def stem(word: str) -> str:
     """``fold``, then the first *N* letter units for the script of the first letter (module docstring)."""
     w = fold(word)
-    letters = [ch for ch in w if unicodedata.category(ch)[0] == "L"]
-    if not letters or any(unicodedata.category(ch) == "Nd" for ch in w):
-        return w
-    if any(script_class(ch) == "unspaced" for ch in letters):
+    letters = _kept_whole(w)
+    if letters is None:
         return w
     n = PREFIX[script_class(letters[0])]
     assert n is not None
@@ -125,29 +150,122 @@ def stem(word: str) -> str:
     return w
 
 
+#: ISO 639-1 code -> Snowball stemmer name (the stemmers of snowballstemmer 2.2-3.x).
+_SNOWBALL_BY_CODE = {
+    "ar": "arabic", "hy": "armenian", "eu": "basque", "ca": "catalan", "cs": "czech", "da": "danish",
+    "nl": "dutch", "en": "english", "eo": "esperanto", "et": "estonian", "fi": "finnish", "fr": "french",
+    "de": "german", "el": "greek", "hi": "hindi", "hu": "hungarian", "id": "indonesian", "ga": "irish",
+    "it": "italian", "lt": "lithuanian", "ne": "nepali", "no": "norwegian", "nb": "norwegian", "fa": "persian",
+    "pl": "polish", "pt": "portuguese", "ro": "romanian", "ru": "russian", "sr": "serbian", "st": "sesotho",
+    "es": "spanish", "sv": "swedish", "ta": "tamil", "tr": "turkish", "yi": "yiddish",
+}
+
+
+def _snowball(lang: str) -> tuple[Callable[[str], str], str]:
+    try:
+        import snowballstemmer
+    except ImportError:
+        raise ConfigError("the snowball view needs the snowballstemmer package: pip install 'xdata[stem]'") from None
+    from importlib.metadata import version
+
+    names = set(snowballstemmer.algorithms())
+    name = lang.lower()
+    if name not in names:
+        import langcodes
+
+        try:  # an ISO 639 code, two or three letters (deu -> de)
+            name = _SNOWBALL_BY_CODE.get(str(langcodes.Language.get(lang).language), name)
+        except (ValueError, LookupError):
+            pass
+    if name not in names:
+        raise ConfigError(f"no Snowball stemmer for {lang!r}; there are: {', '.join(sorted(names))}")
+    stemmer = snowballstemmer.stemmer(name)
+
+    def word(w: str) -> str:
+        x = fold(w)
+        return x if _kept_whole(x) is None else (stemmer.stemWord(x) or x)
+
+    return word, f"snowball-{name}.v{VERSION}+{version('snowballstemmer')}"
+
+
+def _spm(path: str) -> tuple[Callable[[str], str], str]:
+    p = Path(path)
+    if not p.is_file():
+        raise InputError("no such sentencepiece model (view spm:PATH)", path=p)
+    try:
+        import sentencepiece as spm
+    except ImportError:
+        raise ConfigError("the spm view needs the sentencepiece package: pip install 'xdata[models]'") from None
+    data = p.read_bytes()
+    try:
+        sp = spm.SentencePieceProcessor(model_proto=data)
+    except (RuntimeError, OSError) as e:
+        raise InputError(f"not a sentencepiece model ({str(e).splitlines()[0] if str(e) else type(e).__name__})",
+                         path=p) from None
+
+    def word(w: str) -> str:
+        x = fold(w)
+        if _kept_whole(x) is None:
+            return x
+        for piece in sp.encode(x, out_type=str):
+            piece = piece.lstrip("\u2581")
+            if piece:
+                return piece
+        return x
+
+    return word, f"spm.v{VERSION}:{hashlib.sha256(data).hexdigest()[:12]}"
+
+
+@lru_cache(maxsize=64)
+def _side(name: str) -> tuple[Callable[[str], str], str]:
+    """One side's view: its word function (cached per word) and its provenance spec."""
+    if name in VIEWS:
+        return (lambda w: _word(name, w)), (name if name == "none" else f"{name}.v{VERSION}")
+    kind, sep, arg = name.partition(":")
+    if sep and arg and kind == "snowball":
+        fn, spec = _snowball(arg)
+    elif sep and arg and kind == "spm":
+        fn, spec = _spm(arg)
+    else:
+        raise ConfigError(f"unknown alignment token view {name!r}; expected one of {', '.join(VIEWS)}, "
+                          "snowball:LANG or spm:MODEL (or SRC,TGT: one for each side)")
+    return lru_cache(maxsize=1 << 18)(fn), spec
+
+
 @dataclass(frozen=True)
 class TokenView:
-    """One of :data:`VIEWS`; maps words, sentences and priors into the aligner's token space."""
+    """A view (one of :data:`VIEWS`, ``snowball:LANG``, ``spm:PATH``, or ``SRC,TGT``); maps
+    words, sentences and priors into the aligner's token space, each side by its own view."""
 
     name: str = DEFAULT_VIEW
 
     def __post_init__(self) -> None:
-        if self.name not in VIEWS:
-            raise ConfigError(f"unknown alignment token view {self.name!r}; expected one of {', '.join(VIEWS)}")
+        self._sides()  # an unknown view, a missing model or stemmer fails here
+
+    def _sides(self) -> tuple[tuple[Callable[[str], str], str], tuple[Callable[[str], str], str]]:
+        parts = self.name.split(",")
+        if len(parts) > 2 or not all(parts):
+            raise ConfigError(f"alignment token view {self.name!r}: give one view, or two separated by a comma "
+                              "(source, target)")
+        src = _side(parts[0])
+        return src, (_side(parts[1]) if len(parts) == 2 else src)
 
     @property
     def spec(self) -> str:
-        """Name and version, for provenance (``none`` has no version: the words as given)."""
-        return self.name if self.name == "none" else f"{self.name}.v{VERSION}"
+        """Name and version, for provenance (``none`` has no version: the words as given); two
+        sides with different views: ``SRC_SPEC,TGT_SPEC``."""
+        (_, a), (_, b) = self._sides()
+        return a if a == b else f"{a},{b}"
 
-    def word(self, word: str) -> str:
-        return _word(self.name, word)
+    def word(self, word: str, side: str = "src") -> str:
+        return self._sides()[side == "tgt"][0](word)
 
-    def sentences(self, sents: Sequence[Sequence[str]]) -> list[list[str]]:
-        """The view of each sentence: exactly one token per word, in order."""
+    def sentences(self, sents: Sequence[Sequence[str]], side: str = "src") -> list[list[str]]:
+        """The view of each sentence of one side (``src`` or ``tgt``): exactly one token per
+        word, in order."""
         if self.name == "none":
             return [list(s) for s in sents]
-        f = self.word
+        f = self._sides()[side == "tgt"][0]
         return [[f(w) for w in s] for s in sents]
 
     def priors(self, pri: "AlignPriors | None") -> "AlignPriors | None":
@@ -163,10 +281,10 @@ class TokenView:
                 out[nk] = out.get(nk, 0.0) + v
             return out
 
-        f = self.word
-        return replace(pri, lex=merge(pri.lex, lambda k: (f(k[0]), f(k[1]))),
-                       fert_fwd=merge(pri.fert_fwd, lambda k: (f(k[0]), k[1])),
-                       fert_rev=merge(pri.fert_rev, lambda k: (f(k[0]), k[1])))
+        (fs, _), (ft, _) = self._sides()
+        return replace(pri, lex=merge(pri.lex, lambda k: (fs(k[0]), ft(k[1]))),
+                       fert_fwd=merge(pri.fert_fwd, lambda k: (fs(k[0]), k[1])),  # source words' fertilities
+                       fert_rev=merge(pri.fert_rev, lambda k: (ft(k[0]), k[1])))
 
 
 @lru_cache(maxsize=1 << 20)

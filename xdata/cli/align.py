@@ -155,7 +155,9 @@ def align(
     view: Optional[str] = typer.Option(None, "--view", help="Alignment tokens the statistical aligners see, one per "
                                        "word (links always index the words): stem (default: NFKC, case folding, a "
                                        "prefix whose length depends on the script; unspaced scripts and short words "
-                                       "kept whole) | fold (NFKC + case folding) | none (the words as given). With "
+                                       "kept whole) | fold (NFKC + case folding) | none (the words as given) | "
+                                       "snowball:LANG (a Snowball stemmer) | spm:MODEL (a sentencepiece model's first "
+                                       "piece of each word); SRC,TGT gives each side its own. With "
                                        "--from-model: the saved aligner's own."),
 ) -> None:
     """Word-align S and T; print one line of 0-based `i-j` links (source first) per sentence pair.
@@ -192,8 +194,8 @@ def align(
         # in the token view the aligner saw, so that --priors with the same view finds its words
         from ..align.view import get_view
 
-        tv = get_view(res.view.split(".")[0])
-        write_priors(save_priors, priors_from_links(tv.sentences(s), tv.sentences(t), res.fwd, res.bwd))
+        tv = get_view(res.view_name)
+        write_priors(save_priors, priors_from_links(tv.sentences(s), tv.sentences(t, "tgt"), res.fwd, res.bwd))
         typer.echo(f"priors written to {save_priors} (from the {len(s):,} --src/--tgt pairs)", err=True)
     if save_model is not None:
         typer.echo(f"aligner saved to {save_model}", err=True)
@@ -244,7 +246,8 @@ def lexicon_induce(
     view: Optional[str] = typer.Option(None, "--view", help="Alignment tokens the statistical aligners see, one per "
                                        "word (links always index the words): stem (default: NFKC, case folding, a "
                                        "prefix whose length depends on the script; unspaced scripts and short words "
-                                       "kept whole) | fold (NFKC + case folding) | none (the words as given)."),
+                                       "kept whole) | fold (NFKC + case folding) | none (the words as given) | "
+                                       "snowball:LANG | spm:MODEL; SRC,TGT gives each side its own."),
 ) -> None:
     """Turn word alignments into a lexicon with counts and probabilities."""
     from ..align import align_corpus, read_pharaoh

@@ -32,7 +32,7 @@ def project(
     seed: int = typer.Option(0, "--seed"),
     view: Optional[str] = typer.Option(None, "--view", help="Alignment tokens the aligner sees, one per word: stem "
                                        "(default: NFKC, case folding, a script-aware prefix) | fold | none (the "
-                                       "forms as given); see `xdata align --view`."),
+                                       "forms as given) | snowball:LANG | spm:MODEL, or SRC,TGT; see `xdata align --view`."),
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace --out if it exists."),
 ) -> None:
     """Project a CoNLL-U field from S onto the tokens of T (sentences paired by order).

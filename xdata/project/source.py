@@ -65,9 +65,12 @@ class ProjectionSource(Source):
         return input_digest(self.paths(), INPUT_DIGEST)
 
     def read_params(self) -> dict[str, Any]:
+        from ..align.view import get_view
+
+        # the view's spec: a sentencepiece model by its content, a stemmer by its version
         return {"field": self.field, "src_lang": self.src_lang, "tgt_lang": self.tgt_lang, "method": self.method,
                 "mode": self.mode, "retag": self.retag, "seed": self.proj_seed, "lexicon": bool(self.lexicon),
-                "view": self.view, "aligner_revision": ALIGNER_REVISION, "retag_revision": RETAG_REVISION}
+                "view": get_view(self.view).spec, "aligner_revision": ALIGNER_REVISION, "retag_revision": RETAG_REVISION}
 
     def chunks(self, rows: int) -> Iterator[SourceBatch]:
         from . import project_conllu
