@@ -217,7 +217,7 @@ def main() -> None:
     print("| gold set | view | " + " | ".join(c for _, c in cols) + " |")
     print("|---|---|" + "---|" * len(cols))
     for key in dict.fromkeys(r["pair"] for r in rows if "/" in r["pair"]):
-        set_name, view = key.rsplit("/", 1)
+        set_name, view = key.split("/", 1)  # a view may hold a path (spm:DIR/M.model)
         got = {}
         for r in rows:
             if r["pair"] == key and r["sym"] == GDFA:

@@ -261,3 +261,19 @@ def test_align_with_a_view_per_language_end_to_end(swahili_spm, tmp_path):
     assert again.view == res.view and again.links == HMMAligner.load(tmp_path / "m").align(src[:50], tgt[:50]).links
     stem_res = align_corpus(src, tgt, method="builtin")
     assert res.links != stem_res.links  # the view is live
+
+
+def test_saved_aligner_refuses_a_sentencepiece_model_that_changed(swahili_spm, tmp_path):
+    model_file = tmp_path / "sw.model"
+    model_file.write_bytes(swahili_spm.read_bytes())
+    align_corpus(SRC, TGT, method="builtin", view=f"stem,spm:{model_file}", save_model=tmp_path / "m")
+    assert HMMAligner.load(tmp_path / "m").view == f"stem,spm:{model_file}"  # loads while the model is the same
+    from xdata.tokenize.subword import train
+
+    lines = [ln.split("\t", 1)[1] for ln in (BIBLE / "swh.tsv").read_text(encoding="utf-8").splitlines()[:1000]]
+    model_file.write_bytes(train(lines, tmp_path / "other", vocab_size=500).read_bytes())  # retrained in place
+    from xdata.align import view as view_module
+
+    view_module._side.cache_clear()  # a new process would read the file afresh
+    with pytest.raises(InputError, match="trained on the token view stem.v1,spm.v1:[0-9a-f]{12}, but .* is now"):
+        HMMAligner.load(tmp_path / "m")

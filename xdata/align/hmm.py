@@ -642,6 +642,8 @@ class HMMAligner:
         return h.hexdigest()
 
     def save(self, path: str | Path) -> Path:
+        from .view import get_view
+
         if self.fwd is None or self.bwd is None:
             raise ConfigError("the aligner is not trained")
         p = Path(path)
@@ -655,7 +657,8 @@ class HMMAligner:
         tmp.replace(p / "params.npz")
         meta = {"format": FORMAT, "config": self.cfg.__dict__, "priors_digest": self.priors_digest,
                 "p_null": [self.fwd.p_null, self.bwd.p_null], "src_vocab": self.src_vocab.words,
-                "tgt_vocab": self.tgt_vocab.words, "log": self.log, "view": self.view, "digest": self.digest}
+                "tgt_vocab": self.tgt_vocab.words, "log": self.log, "view": self.view,
+                "view_spec": get_view(self.view).spec, "digest": self.digest}
         (p / "model.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
         return p
 
@@ -694,6 +697,14 @@ class HMMAligner:
             raise InputError(f"saved aligner is damaged ({type(e).__name__}: {e}); save it again", path=p) from None
         if self.digest != meta["digest"]:
             raise InputError("the saved aligner's parameters do not match its recorded digest (damaged?)", path=p)
+        if "view_spec" in meta:  # a stemmer or sentencepiece model that changed since would map words otherwise
+            from .view import get_view
+
+            now = get_view(self.view).spec
+            if now != meta["view_spec"]:
+                raise InputError(f"the aligner was trained on the token view {meta['view_spec']}, but {self.view!r} "
+                                 f"is now {now} (the stemmer or model changed); align with the one it was trained on "
+                                 "or train again", path=p / "model.json")
         return self
 
 
