@@ -21,6 +21,7 @@ from pathlib import Path
 
 from xdata.align import aer, read_pharaoh, symmetrize
 from xdata.align.hmm import HMMAligner, HMMConfig
+from xdata.errors import ConfigError
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "alignment"
 
@@ -42,8 +43,8 @@ def main() -> None:
     for c in args.config:
         try:
             over = json.loads(c)
-            HMMConfig(**over)
-        except (ValueError, TypeError) as e:
+            HMMAligner.train([["a"]], [["b"]], cfg=HMMConfig(**over))  # the settings' own checks, before any work
+        except (ValueError, TypeError, ConfigError) as e:
             ap.error(f"--config {c!r}: {e}")
         configs.append(over)
     dirs = args.gold or [DATA / "en-de", DATA / "en-fr"]

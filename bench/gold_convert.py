@@ -7,7 +7,11 @@ left side first. This writes ``OUT/src.txt``, ``OUT/tgt.txt`` and ``OUT/gold.txt
 Pharaoh, source first, ``i-j`` sure and ``i?j`` possible), the format of the shared gold sets.
 
 * ``--base`` is the index of the first word in the links file (0 or 1). With ``--base auto`` it is
-  decided from the data: 1 when no link names word 0 on either side, else 0.
+  decided from the data: 0 when a link names word 0, 1 when a link names a sentence's last word
+  as 1-based (its length), an error when both happen; when neither does, 1 with a warning.
+* A token holding whitespace inside it (a tab, a no-break space) is an error naming file and
+  line: the gold counts it as one word, but readers that split on whitespace would not. A file
+  that is not UTF-8 is an error naming it; a byte-order mark is dropped.
 * ``--swap`` makes the right side the source (e.g. to put English first).
 * Tokens are the fields between runs of ASCII spaces. A token made only of whitespace (some files keep an
   ideographic space U+3000 as a token) is removed, its links dropped and the later words
@@ -36,9 +40,16 @@ class GoldError(ValueError):
     pass
 
 
+def _lines(path: Path) -> list[str]:
+    try:
+        return path.read_text(encoding="utf-8-sig").splitlines()  # a byte-order mark is not text
+    except UnicodeDecodeError as e:
+        raise GoldError(f"{path}: not UTF-8 ({e.reason} at byte {e.start})") from None
+
+
 def parse_links(path: Path) -> list[Links]:
     out: list[Links] = []
-    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+    for n, line in enumerate(_lines(path), 1):
         row: Links = []
         for field in line.split():
             m = _LINK.match(field)
@@ -51,11 +62,16 @@ def parse_links(path: Path) -> list[Links]:
 
 def parse_text(path: Path) -> list[tuple[list[str], list[str]]]:
     out = []
-    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+    for n, line in enumerate(_lines(path), 1):
         if " ||| " not in line:
             raise GoldError(f"{path}:{n}: no ' ||| ' between the two sides")
         left, right = line.split(" ||| ", 1)
-        out.append((_SPACES.split(left.strip(" ")), _SPACES.split(right.strip(" "))))
+        sides = (_SPACES.split(left.strip(" ")), _SPACES.split(right.strip(" ")))
+        for w in sides[0] + sides[1]:
+            if w.strip() and any(ch.isspace() for ch in w):
+                # the gold counts it as one word, a reader splitting on whitespace as several
+                raise GoldError(f"{path}:{n}: token {w!r} holds whitespace; the links could not be kept")
+        out.append(sides)
     return out
 
 
@@ -66,11 +82,20 @@ def convert(text: Path, links: Path, base: str = "auto", swap: bool = False) -> 
         gold.pop()
     if len(gold) != len(pairs):
         raise GoldError(f"{links}: {len(gold)} link lines for {len(pairs)} sentence pairs in {text}")
+    guessed = 0
     if base == "auto":
-        first = 0 if any(i == 0 or j == 0 for row in gold for i, j, _ in row) else 1
+        zero = any(i == 0 or j == 0 for row in gold for i, j, _ in row)
+        past_end = [n for n, ((left, right), row) in enumerate(zip(pairs, gold), 1)
+                    if any(i == len(left) or j == len(right) for i, j, _ in row)]
+        if zero and past_end:
+            raise GoldError(f"{links}: links name word 0 and, on line {past_end[0]}, the word after the last "
+                            "(0-based); neither index base fits")
+        first = 0 if zero else 1
+        guessed = int(not zero and not past_end)  # no link names word 0 or the last word in 1-based terms
     else:
         first = int(base)
-    stats = {"pairs": len(pairs), "sure": 0, "possible": 0, "blank_tokens": 0, "links_dropped": 0}
+    stats = {"pairs": len(pairs), "sure": 0, "possible": 0, "blank_tokens": 0, "links_dropped": 0,
+             "base": first, "base_guessed": guessed}
     src_lines, tgt_lines, gold_lines = [], [], []
     for n, ((left, right), row) in enumerate(zip(pairs, gold), 1):
         keep_l = [k for k, w in enumerate(left) if w and not w.isspace()]
@@ -119,6 +144,9 @@ def main() -> None:
     args.out.mkdir(parents=True, exist_ok=True)
     for name, lines in (("src.txt", src), ("tgt.txt", tgt), ("gold.txt", gold)):
         (args.out / name).write_text("".join(lines), encoding="utf-8")
+    if stats["base_guessed"]:
+        print(f"warning: {args.links}: no link names word 0 or a sentence's last word as 1-based; read as 1-based "
+              "(pass --base 0 if it is not)", file=sys.stderr)
     print(f"{args.out}: " + ", ".join(f"{k} {v}" for k, v in stats.items()))
 
 

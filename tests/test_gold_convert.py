@@ -81,3 +81,32 @@ def test_command_writes_the_layout_bench_align_reads_and_refuses_bad_input(tmp_p
                          capture_output=True, text=True)
     assert bad.returncode == 1 and bad.stderr.count("\n") == 1 and "x.talp:1: link 2-9 outside" in bad.stderr
     assert not (tmp_path / "o2").exists()  # nothing written
+
+
+def test_whitespace_inside_a_token_bad_utf8_and_a_bom(tmp_path):
+    t, g = _write(tmp_path, "a b\u00a0c d ||| x y\n", "0-0 1-1 2-1\n")
+    with pytest.raises(gc.GoldError, match=r"test\.x-en:1: token 'b\\xa0c' holds whitespace"):
+        gc.convert(t, g)
+    t.write_bytes(b"a b ||| x\xff y\n")
+    with pytest.raises(gc.GoldError, match=r"test\.x-en: not UTF-8 \(invalid start byte at byte 9\)"):
+        gc.convert(t, g)
+    t.write_text("a b ||| x y\n", encoding="utf-8")
+    g.write_bytes("\ufeff0-0 1-1\n".encode("utf-8"))
+    assert gc.convert(t, g)[2] == ["0-0 1-1\n"]
+
+
+def test_index_base_from_links_past_the_end_and_contradictions(tmp_path):
+    # 1-based: a link names word 2 of a 2-word side (past the end if 0-based)
+    t, g = _write(tmp_path, "a b ||| x y\n", "2-2 1-1\n")
+    *_, stats = gc.convert(t, g)
+    assert (stats["base"], stats["base_guessed"]) == (1, 0)
+    g.write_text("0-0 2-1\n", encoding="utf-8")  # word 0 and word 2 of a 2-word side: neither base
+    with pytest.raises(gc.GoldError, match="neither index base fits"):
+        gc.convert(t, g)
+    t.write_text("a b c ||| x y z\n", encoding="utf-8")
+    g.write_text("1-1\n", encoding="utf-8")  # ambiguous: read as 1-based, said so
+    *_, stats = gc.convert(t, g)
+    assert (stats["base"], stats["base_guessed"]) == (1, 1)
+    done = subprocess.run([sys.executable, str(REPO / "bench" / "gold_convert.py"), str(t), str(g),
+                           str(tmp_path / "o")], capture_output=True, text=True)
+    assert done.returncode == 0 and "warning: " in done.stderr and "--base 0" in done.stderr

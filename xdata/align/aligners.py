@@ -103,7 +103,7 @@ class BuiltinAligner(Aligner):
                 raise ConfigError("a saved aligner aligns with fixed parameters: priors and extra training text "
                                   "apply when training it")
             model = HMMAligner.load(self.load_model)
-            if view is not None and get_view(view).name != model.view:
+            if view is not None and get_view(view).spec != get_view(model.view).spec:
                 raise ConfigError(f"the saved aligner was trained on the {model.view!r} token view, not {view!r}; "
                                   "align with its own view (leave the view unset)")
             return model.align(src, tgt, sym)

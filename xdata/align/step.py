@@ -82,9 +82,9 @@ class Align(MapStep):
         if p.view:
             from .view import get_view
 
-            get_view(p.view)
+            asked = get_view(p.view).spec
             own = self._model_view() if p.model_dir else "none"
-            if p.view != own:
+            if asked != get_view(own).spec:
                 raise ConfigError(f"align view={p.view!r}, but the {'saved aligner was trained on' if p.model_dir else 'neural aligner embeds'} "
                                   f"{own!r}: leave view unset or pass view={own!r}")
 

@@ -68,6 +68,7 @@ from __future__ import annotations
 
 import unicodedata
 import hashlib
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -185,7 +186,7 @@ def _snowball(lang: str) -> tuple[Callable[[str], str], str]:
         x = fold(w)
         return x if _kept_whole(x) is None else (stemmer.stemWord(x) or x)
 
-    return word, f"snowball-{name}.v{VERSION}+{version('snowballstemmer')}"
+    return _fixed_point(word), f"snowball-{name}.v{VERSION}+{version('snowballstemmer')}"
 
 
 def _spm(path: str) -> tuple[Callable[[str], str], str]:
@@ -207,18 +208,61 @@ def _spm(path: str) -> tuple[Callable[[str], str], str]:
         x = fold(w)
         if _kept_whole(x) is None:
             return x
-        for piece in sp.encode(x, out_type=str):
-            piece = piece.lstrip("\u2581")
+        for i in sp.encode(x):
+            if sp.is_byte(i) or sp.is_unknown(i) or sp.is_control(i):
+                return x  # a byte-fallback or unknown piece is not a prefix: the word stays whole
+            piece = sp.id_to_piece(i).lstrip("\u2581")
             if piece:
-                return piece
+                return piece if x.startswith(piece) else x
         return x
 
-    return word, f"spm.v{VERSION}:{hashlib.sha256(data).hexdigest()[:12]}"
+    return _fixed_point(word), f"spm.v{VERSION}:{hashlib.sha256(data).hexdigest()[:12]}"
+
+
+def _fixed_point(fn: Callable[[str], str]) -> Callable[[str], str]:
+    """``fn`` applied until the word stops changing, so that the view of a viewed word is itself
+    (priors saved in the view, ``--save-priors``, map onto themselves when read with it). A
+    stemmer is not always idempotent (Snowball: commission -> commiss -> commiss, but some
+    words move twice)."""
+    def once_more(w: str) -> str:
+        x = fn(w)
+        for _ in range(8):
+            y = fn(x)
+            if y == x:
+                break
+            x = y
+        return x
+    return once_more
+
+
+_SIDE = re.compile(r"(stem|fold|none)|(snowball|spm):.+")
+
+
+def _split_sides(name: str) -> list[str]:
+    """``SRC,TGT`` at the first comma with a view on both sides of it (a model path may hold
+    commas), else one view for both sides."""
+    for k, ch in enumerate(name):
+        if ch == "," and _SIDE.fullmatch(name[:k]) and _SIDE.fullmatch(name[k + 1:]):
+            return [name[:k], name[k + 1:]]
+    return [name]
+
+
+def _side(name: str) -> tuple[Callable[[str], str], str]:
+    """One side's view: its word function (cached per word) and its provenance spec; a model
+    file is read again when its size or modification time changed."""
+    kind, sep, arg = name.partition(":")
+    stamp = None
+    if kind == "spm" and sep:
+        try:
+            st = Path(arg).stat()
+            stamp = (st.st_size, st.st_mtime_ns)
+        except OSError:
+            pass  # _spm names the missing file
+    return _side_cached(name, stamp)
 
 
 @lru_cache(maxsize=64)
-def _side(name: str) -> tuple[Callable[[str], str], str]:
-    """One side's view: its word function (cached per word) and its provenance spec."""
+def _side_cached(name: str, stamp: tuple[int, int] | None) -> tuple[Callable[[str], str], str]:
     if name in VIEWS:
         return (lambda w: _word(name, w)), (name if name == "none" else f"{name}.v{VERSION}")
     kind, sep, arg = name.partition(":")
@@ -240,13 +284,17 @@ class TokenView:
     name: str = DEFAULT_VIEW
 
     def __post_init__(self) -> None:
+        parts = _split_sides(self.name)
+        if len(parts) == 1 and "," in self.name and not self.name.startswith("spm:"):
+            raise ConfigError(f"alignment token view {self.name!r}: give one view, or two separated by a comma "
+                              "(source, target)")
+        # a model path is kept absolute, so a saved aligner or a worker elsewhere finds the same file
+        parts = [f"spm:{Path(p[4:]).expanduser().resolve()}" if p.startswith("spm:") and p[4:] else p for p in parts]
+        object.__setattr__(self, "name", ",".join(parts))
         self._sides()  # an unknown view, a missing model or stemmer fails here
 
     def _sides(self) -> tuple[tuple[Callable[[str], str], str], tuple[Callable[[str], str], str]]:
-        parts = self.name.split(",")
-        if len(parts) > 2 or not all(parts):
-            raise ConfigError(f"alignment token view {self.name!r}: give one view, or two separated by a comma "
-                              "(source, target)")
+        parts = _split_sides(self.name)
         src = _side(parts[0])
         return src, (_side(parts[1]) if len(parts) == 2 else src)
 
