@@ -52,13 +52,16 @@ for digits, punctuation and unspaced scripts still apply, after ``fold``):
   stemmer's name such as ``german``; the ``stem`` extra, ``pip install 'xdata[stem]'``);
 * ``spm:PATH``: the first piece a sentencepiece model gives the word (its word-boundary mark
   dropped): a prefix whose length the model learnt from the language's own text, e.g. with
-  ``xdata spm train``.
+  ``xdata spm train``. A word whose first piece is a byte-fallback or unknown piece (a letter
+  the model never saw) is kept whole. The path is kept absolute.
 
 A view applies to both sides; ``SRC,TGT`` gives each side its own (source first), e.g.
-``snowball:en,spm:sw.model``, since each language needs its own stemmer or model.
+``snowball:en,spm:sw.model``, since each language needs its own stemmer or model (the split is
+at the first comma with a view on both sides of it, so a model path may hold commas).
 
-The view is deterministic; the built-in views are idempotent (the view of a viewed word is
-itself). Its name and version (:attr:`TokenView.spec`; for ``snowball`` the stemmer package's
+The view is deterministic and idempotent (the view of a viewed word is itself; a stemmer or a
+model is applied until the word stops changing), so priors saved in a view read back through it
+unchanged. Its name and version (:attr:`TokenView.spec`; for ``snowball`` the stemmer package's
 version, for ``spm`` the model file's digest) go into provenance: ``xdata align --scores``
 metadata, saved aligners, the ``align`` pipeline step's resources, induced lexicons, projection
 reports and the fingerprint of projected datasets.
