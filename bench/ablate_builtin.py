@@ -19,18 +19,11 @@ import json
 import time
 from pathlib import Path
 
-from xdata.align import aer, read_pharaoh, symmetrize
+from bench_align import GDFA, score  # bench/ is the script's directory
+from gold_variants import DATA, read_gold
+
 from xdata.align.hmm import HMMAligner, HMMConfig
 from xdata.errors import ConfigError
-
-DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "alignment"
-
-
-def _load(d: Path):
-    src = [ln.split() for ln in (d / "src.txt").read_text(encoding="utf-8").splitlines()]
-    tgt = [ln.split() for ln in (d / "tgt.txt").read_text(encoding="utf-8").splitlines()]
-    gold = read_pharaoh(d / "gold.txt", allow_possible=True, lengths=[(len(s), len(t)) for s, t in zip(src, tgt)])
-    return src, tgt, gold
 
 
 def main() -> None:
@@ -48,7 +41,10 @@ def main() -> None:
             ap.error(f"--config {c!r}: {e}")
         configs.append(over)
     dirs = args.gold or [DATA / "en-de", DATA / "en-fr"]
-    sets = {d.name: _load(d) for d in dirs}
+    sets = {}
+    for d in dirs:
+        pairs = read_gold(d)
+        sets[d.name] = ([p[0] for p in pairs], [p[1] for p in pairs], [(p[2], p[3]) for p in pairs])
     print("| settings | " + " | ".join(sets) + " | mean | seconds |")
     print("|---|" + "---|" * (len(sets) + 2))
     for over in configs:
@@ -56,9 +52,7 @@ def main() -> None:
         t0 = time.perf_counter()
         for src, tgt, gold in sets.values():
             model = HMMAligner.train(src, tgt, cfg=HMMConfig(**over), view=args.view)
-            fwd, bwd = model.align_directional(src, tgt)
-            links = [symmetrize(f, b, len(s), len(t), "grow-diag-final-and") for f, b, s, t in zip(fwd, bwd, src, tgt)]
-            scores.append(aer(gold, links)["aer"])
+            scores.append(score(gold, src, tgt, *model.align_directional(src, tgt), GDFA)["aer"])
         name = json.dumps(over) if over else "defaults"
         print(f"| {name} | " + " | ".join(f"{x:.3f}" for x in scores)
               + f" | {sum(scores) / len(scores):.4f} | {time.perf_counter() - t0:.1f} |", flush=True)

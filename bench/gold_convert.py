@@ -30,6 +30,8 @@ import re
 import sys
 from pathlib import Path
 
+from gold_variants import Pair, gold_lines, write_gold  # bench/ is the script's directory
+
 _SPACES = re.compile(" +")
 _LINK = re.compile(r"^(\d+)([-p?/])(\d+)$")
 
@@ -75,7 +77,15 @@ def parse_text(path: Path) -> list[tuple[list[str], list[str]]]:
     return out
 
 
-def convert(text: Path, links: Path, base: str = "auto", swap: bool = False) -> tuple[list[str], list[str], list[str], dict[str, int]]:
+def convert(text: Path, links: Path, base: str = "auto", swap: bool = False
+            ) -> tuple[list[str], list[str], list[str], dict[str, int]]:
+    """The lines of ``src.txt``, ``tgt.txt``, ``gold.txt``, and counts."""
+    pairs, stats = convert_pairs(text, links, base, swap)
+    return (*gold_lines(pairs), stats)
+
+
+def convert_pairs(text: Path, links: Path, base: str = "auto", swap: bool = False) -> tuple[list[Pair], dict[str, int]]:
+    """The gold set as (source words, target words, sure links, possible links) per pair, and counts."""
     pairs = parse_text(text)
     gold = parse_links(links)
     while gold and len(gold) > len(pairs) and not gold[-1]:
@@ -96,7 +106,7 @@ def convert(text: Path, links: Path, base: str = "auto", swap: bool = False) -> 
         first = int(base)
     stats = {"pairs": len(pairs), "sure": 0, "possible": 0, "blank_tokens": 0, "links_dropped": 0,
              "base": first, "base_guessed": guessed}
-    src_lines, tgt_lines, gold_lines = [], [], []
+    out: list[Pair] = []
     for n, ((left, right), row) in enumerate(zip(pairs, gold), 1):
         keep_l = [k for k, w in enumerate(left) if w and not w.isspace()]
         keep_r = [k for k, w in enumerate(right) if w and not w.isspace()]
@@ -123,10 +133,8 @@ def convert(text: Path, links: Path, base: str = "auto", swap: bool = False) -> 
         src, tgt = (words_r, words_l) if swap else (words_l, words_r)
         if not src or not tgt:
             raise GoldError(f"{text}:{n}: a side has no words")
-        src_lines.append(" ".join(src) + "\n")
-        tgt_lines.append(" ".join(tgt) + "\n")
-        gold_lines.append(" ".join([f"{i}-{j}" for i, j in sorted(sure)] + [f"{i}?{j}" for i, j in sorted(poss)]) + "\n")
-    return src_lines, tgt_lines, gold_lines, stats
+        out.append((src, tgt, sure, poss))
+    return out, stats
 
 
 def main() -> None:
@@ -138,12 +146,10 @@ def main() -> None:
     ap.add_argument("--swap", action="store_true", help="make the right side the source")
     args = ap.parse_args()
     try:
-        src, tgt, gold, stats = convert(args.text, args.links, args.base, args.swap)
-    except (GoldError, OSError, UnicodeDecodeError) as e:
+        pairs, stats = convert_pairs(args.text, args.links, args.base, args.swap)
+    except (GoldError, OSError) as e:
         sys.exit(f"error: {e}")
-    args.out.mkdir(parents=True, exist_ok=True)
-    for name, lines in (("src.txt", src), ("tgt.txt", tgt), ("gold.txt", gold)):
-        (args.out / name).write_text("".join(lines), encoding="utf-8")
+    write_gold(args.out, pairs)
     if stats["base_guessed"]:
         print(f"warning: {args.links}: no link names word 0 or a sentence's last word as 1-based; read as 1-based "
               "(pass --base 0 if it is not)", file=sys.stderr)

@@ -62,15 +62,17 @@ def long_pairs(pairs: list[Pair], k: int = 4) -> list[Pair]:
     return out
 
 
+def gold_lines(pairs: list[Pair]) -> tuple[list[str], list[str], list[str]]:
+    """The lines of ``src.txt``, ``tgt.txt`` and ``gold.txt`` (sure links, then possible ones)."""
+    links = [" ".join([f"{i}-{j}" for i, j in sorted(sure)] + [f"{i}?{j}" for i, j in sorted(poss - sure)]) + "\n"
+             for _, _, sure, poss in pairs]
+    return [" ".join(s) + "\n" for s, _, _, _ in pairs], [" ".join(t) + "\n" for _, t, _, _ in pairs], links
+
+
 def write_gold(d: Path, pairs: list[Pair]) -> None:
     d.mkdir(parents=True, exist_ok=True)
-    (d / "src.txt").write_text("".join(" ".join(s) + "\n" for s, _, _, _ in pairs), encoding="utf-8")
-    (d / "tgt.txt").write_text("".join(" ".join(t) + "\n" for _, t, _, _ in pairs), encoding="utf-8")
-    lines = []
-    for _, _, sure, poss in pairs:
-        links = [f"{i}-{j}" for i, j in sorted(sure)] + [f"{i}?{j}" for i, j in sorted(poss - sure)]
-        lines.append(" ".join(links) + "\n")
-    (d / "gold.txt").write_text("".join(lines), encoding="utf-8")
+    for name, lines in zip(("src.txt", "tgt.txt", "gold.txt"), gold_lines(pairs)):
+        (d / name).write_text("".join(lines), encoding="utf-8")
 
 
 VARIANTS = {"reversed": reversed_pairs, "long": long_pairs}

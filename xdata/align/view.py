@@ -172,24 +172,20 @@ def _snowball(lang: str) -> tuple[Callable[[str], str], str]:
         raise ConfigError("the snowball view needs the snowballstemmer package: pip install 'xdata[stem]'") from None
     from importlib.metadata import version
 
+    from ..langs import parse_lang
+
     names = set(snowballstemmer.algorithms())
     name = lang.lower()
     if name not in names:
-        import langcodes
-
         try:  # an ISO 639 code, two or three letters (deu -> de)
-            name = _SNOWBALL_BY_CODE.get(str(langcodes.Language.get(lang).language), name)
-        except (ValueError, LookupError):
+            name = _SNOWBALL_BY_CODE.get(parse_lang(lang).split("-")[0], name)
+        except ConfigError:
             pass
     if name not in names:
         raise ConfigError(f"no Snowball stemmer for {lang!r}; there are: {', '.join(sorted(names))}")
     stemmer = snowballstemmer.stemmer(name)
-
-    def word(w: str) -> str:
-        x = fold(w)
-        return x if _kept_whole(x) is None else (stemmer.stemWord(x) or x)
-
-    return _fixed_point(word), f"snowball-{name}.v{VERSION}+{version('snowballstemmer')}"
+    return _folded_fixed_point(lambda x: stemmer.stemWord(x) or x), \
+        f"snowball-{name}.v{VERSION}+{version('snowballstemmer')}"
 
 
 def _spm(path: str) -> tuple[Callable[[str], str], str]:
@@ -207,10 +203,7 @@ def _spm(path: str) -> tuple[Callable[[str], str], str]:
         raise InputError(f"not a sentencepiece model ({str(e).splitlines()[0] if str(e) else type(e).__name__})",
                          path=p) from None
 
-    def word(w: str) -> str:
-        x = fold(w)
-        if _kept_whole(x) is None:
-            return x
+    def first_piece(x: str) -> str:
         for i in sp.encode(x):
             if sp.is_byte(i) or sp.is_unknown(i) or sp.is_control(i):
                 return x  # a byte-fallback or unknown piece is not a prefix: the word stays whole
@@ -219,35 +212,38 @@ def _spm(path: str) -> tuple[Callable[[str], str], str]:
                 return piece if x.startswith(piece) else x
         return x
 
-    return _fixed_point(word), f"spm.v{VERSION}:{hashlib.sha256(data).hexdigest()[:12]}"
+    return _folded_fixed_point(first_piece), f"spm.v{VERSION}:{hashlib.sha256(data).hexdigest()[:12]}"
 
 
-def _fixed_point(fn: Callable[[str], str]) -> Callable[[str], str]:
-    """``fn`` applied until the word stops changing, so that the view of a viewed word is itself
-    (priors saved in the view, ``--save-priors``, map onto themselves when read with it). A
-    stemmer is not always idempotent (Snowball: commission -> commiss -> commiss, but some
-    words move twice)."""
-    def once_more(w: str) -> str:
-        x = fn(w)
+def _folded_fixed_point(core: Callable[[str], str]) -> Callable[[str], str]:
+    """A per-word view from ``core`` (a stemmer, a model's first piece): ``fold`` first, words
+    ``stem`` keeps whole kept whole, then ``core`` until the word stops changing, so that the view
+    of a viewed word is itself (priors saved in the view, ``--save-priors``, map onto themselves
+    when read with it). A stemmer is not always idempotent: Snowball moves some words twice."""
+    def word(w: str) -> str:
+        x = fold(w)
+        if _kept_whole(x) is None:
+            return x
         for _ in range(8):
-            y = fn(x)
+            y = core(x)
             if y == x:
                 break
             x = y
         return x
-    return once_more
+    return word
 
 
 _SIDE = re.compile(r"(stem|fold|none)|(snowball|spm):.+")
 
 
-def _split_sides(name: str) -> list[str]:
+@lru_cache(maxsize=256)
+def _split_sides(name: str) -> tuple[str, ...]:
     """``SRC,TGT`` at the first comma with a view on both sides of it (a model path may hold
     commas), else one view for both sides."""
     for k, ch in enumerate(name):
         if ch == "," and _SIDE.fullmatch(name[:k]) and _SIDE.fullmatch(name[k + 1:]):
-            return [name[:k], name[k + 1:]]
-    return [name]
+            return name[:k], name[k + 1:]
+    return (name,)
 
 
 def _side(name: str) -> tuple[Callable[[str], str], str]:
@@ -292,8 +288,8 @@ class TokenView:
             raise ConfigError(f"alignment token view {self.name!r}: give one view, or two separated by a comma "
                               "(source, target)")
         # a model path is kept absolute, so a saved aligner or a worker elsewhere finds the same file
-        parts = [f"spm:{Path(p[4:]).expanduser().resolve()}" if p.startswith("spm:") and p[4:] else p for p in parts]
-        object.__setattr__(self, "name", ",".join(parts))
+        absolute = [f"spm:{Path(p[4:]).expanduser().resolve()}" if p.startswith("spm:") and p[4:] else p for p in parts]
+        object.__setattr__(self, "name", ",".join(absolute))
         self._sides()  # an unknown view, a missing model or stemmer fails here
 
     def _sides(self) -> tuple[tuple[Callable[[str], str], str], tuple[Callable[[str], str], str]]:
